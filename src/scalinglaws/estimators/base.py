@@ -1,0 +1,85 @@
+"""The interface every scaling-law estimator implements.
+
+An estimator is configured at construction (options only, no data). ``fit(x, y)`` returns a
+:class:`FitResult` with the fitted parameters (a plain dict using the paper's names: ``beta``,
+``c``, ``err_inf``, ``err_0``, ``alpha``, ``gamma``), the objective value, the iteration count,
+a converged flag and a message; ``FitResult.predict(x)`` is vectorised over ``x``.
+Estimators never read files, print, or know about Snakemake; a fit that cannot give a usable
+result raises :class:`~scalinglaws.errors.FitError` with the reason.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from scalinglaws.errors import FitError
+
+Predictor = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The outcome of one fit: parameters, objective and a vectorised predictor."""
+
+    params: dict[str, float]
+    objective: float
+    iterations: int
+    converged: bool
+    predictor: Predictor = field(repr=False, compare=False)
+    message: str = ""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted loss at ``x`` (any shape of positive sizes)."""
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            return np.asarray(self.predictor(x), dtype=float)
+
+
+class Estimator(ABC):
+    """Base class: checks the data, then delegates to :meth:`_fit`."""
+
+    name: ClassVar[str]
+    min_points: ClassVar[int] = 3
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        """Fit the law to points ``(x, y)``; x need not be sorted but must be unique and > 0."""
+        x, y = _checked_points(x, y, self.min_points)
+        try:
+            with np.errstate(all="ignore"):
+                result = self._fit(x, y)
+        except FitError:
+            raise
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            raise FitError(f"{self.name} fit raised {type(exc).__name__}: {exc}") from exc
+        bad = [k for k, v in result.params.items() if not np.isfinite(v)]
+        if bad:
+            raise FitError(f"{self.name} fit gave non-finite parameters: {', '.join(bad)}")
+        return result
+
+    @abstractmethod
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        """Fit to sorted, unique, positive ``x`` and positive ``y``."""
+
+
+def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return float copies of (x, y) sorted by x, or raise FitError saying what is wrong."""
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise FitError(f"x and y differ in length ({x.size} vs {y.size})")
+    if x.size < min_points:
+        raise FitError(f"needs at least {min_points} fit points, got {x.size}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise FitError("x and y must be finite")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise FitError("x and y must be positive (the laws are fitted in log space)")
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    if np.any(np.diff(x) == 0):
+        raise FitError("x values must be unique")
+    return x, y

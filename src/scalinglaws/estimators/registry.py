@@ -1,0 +1,55 @@
+"""Estimators by name. Adding an estimator is one new module plus one line in ``ESTIMATORS``."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from scalinglaws.errors import ScalingLawsError
+from scalinglaws.estimators.base import Estimator
+from scalinglaws.estimators.m1 import M1
+from scalinglaws.estimators.m2 import M2
+from scalinglaws.estimators.m3 import M3
+from scalinglaws.estimators.m4 import M4
+
+ESTIMATORS: dict[str, type[Estimator]] = {
+    "M1": M1,
+    "M2": M2,
+    "M3": M3,
+    "M4": M4,
+}
+
+
+def names() -> list[str]:
+    """The registered estimator names, in registry order."""
+    return list(ESTIMATORS)
+
+
+def make(name: str, **options: Any) -> Estimator:
+    """Build the estimator ``name`` with ``options``; unknown names or options raise clearly."""
+    try:
+        cls = ESTIMATORS[name]
+    except KeyError:
+        raise ScalingLawsError(
+            f"unknown estimator {name!r}; registered: {', '.join(ESTIMATORS)}"
+        ) from None
+    accepted = set(inspect.signature(cls).parameters)
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ScalingLawsError(
+            f"estimator {name!r} has no option(s) {', '.join(unknown)}; "
+            f"it accepts: {', '.join(sorted(accepted)) or 'none'}"
+        )
+    return cls(**options)
+
+
+def options_for(spec: Mapping[str, Any] | None, domain: str) -> dict[str, Any]:
+    """Merge an estimator's config entry for one domain: ``options`` overlaid by ``by_domain``.
+
+    ``spec`` is ``{"options": {...}, "by_domain": {"IC": {...}, ...}}`` (both keys optional).
+    """
+    spec = spec or {}
+    merged = dict(spec.get("options") or {})
+    merged.update((spec.get("by_domain") or {}).get(domain) or {})
+    return merged
