@@ -1,0 +1,567 @@
+"""Learning curves: read and validate the long-format benchmark CSVs, split them into curves.
+
+A benchmark file has one row per measurement, with the columns :data:`COLUMNS`. ``Domain``,
+``Task`` and ``Model`` (always read as text) name a curve; ``Seen Examples`` is the x value,
+``Loss`` the y value, and ``Training`` says whether the point is used for fitting (1) or kept
+for extrapolation (0). Extra columns are allowed and kept as text.
+
+Every problem in a file is an :class:`~scalinglaws.errors.InputError` that names the file, the
+line (header = line 1), the column and the curve. Curves too short to fit are *not* errors here:
+the fitting step reports them.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scalinglaws.errors import InputError
+
+DOMAIN, TASK, MODEL = "Domain", "Task", "Model"
+SEEN, LOSS, TRAINING = "Seen Examples", "Loss", "Training"
+COLUMNS: tuple[str, ...] = (DOMAIN, TASK, MODEL, SEEN, LOSS, TRAINING)
+KEY_COLUMNS: tuple[str, ...] = (DOMAIN, TASK, MODEL)
+SOURCE, ROW = "_source", "_row"
+
+_NUMERIC = (SEEN, LOSS, TRAINING)
+_SLUG_TEXT_MAX = 60
+_BOM = b"\xef\xbb\xbf"
+
+PathArg = str | PathLike[str]
+
+
+# --------------------------------------------------------------------------------------------
+# Curve keys and curves
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class CurveKey:
+    """The identity of one learning curve: (domain, task, model), compared as text."""
+
+    domain: str
+    task: str
+    model: str
+
+    @property
+    def label(self) -> str:
+        """Human-readable name, e.g. ``"IC / inet_10 / BiT/101/3"``."""
+        return f"{self.domain} / {self.task} / {self.model}"
+
+    @property
+    def slug(self) -> str:
+        """Stable, unique, file-name-safe id: readable text + ``-`` + 8 hex digits of a sha1."""
+        text = re.sub(r"[^A-Za-z0-9._-]+", "_", self.label).strip("._-")
+        text = text[:_SLUG_TEXT_MAX].rstrip("._-") or "curve"
+        raw = "\x1f".join((self.domain, self.task, self.model)).encode("utf-8")
+        return f"{text}-{hashlib.sha1(raw).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """One curve's fit points (unique x, ascending) and test points (every row, sorted by x).
+
+    The arrays are float64 and read-only. Two curves are equal when their keys and all four
+    arrays are equal.
+    """
+
+    key: CurveKey
+    x_fit: np.ndarray = field(repr=False)
+    y_fit: np.ndarray = field(repr=False)
+    x_test: np.ndarray = field(repr=False)
+    y_test: np.ndarray = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("x_fit", "y_fit", "x_test", "y_test"):
+            array = np.array(getattr(self, name), dtype=np.float64).reshape(-1)
+            array.flags.writeable = False
+            object.__setattr__(self, name, array)
+        if self.x_fit.shape != self.y_fit.shape or self.x_test.shape != self.y_test.shape:
+            raise ValueError(f"curve {self.key.label}: x and y arrays differ in length")
+
+    @property
+    def n_fit(self) -> int:
+        """Number of (unique) fit points."""
+        return len(self.x_fit)
+
+    @property
+    def n_test(self) -> int:
+        """Number of extrapolation points, duplicates included."""
+        return len(self.x_test)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Curve):
+            return NotImplemented
+        return self.key == other.key and all(
+            np.array_equal(getattr(self, name), getattr(other, name))
+            for name in ("x_fit", "y_fit", "x_test", "y_test")
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Curve({self.key.label!r}, n_fit={self.n_fit}, n_test={self.n_test})"
+
+
+# --------------------------------------------------------------------------------------------
+# Public reading API
+# --------------------------------------------------------------------------------------------
+
+
+def read_table(path: PathArg) -> pd.DataFrame:
+    """Read and validate one benchmark CSV.
+
+    Returns :data:`COLUMNS` (str, str, str, float64, float64, int64), then any extra columns
+    (as text), then ``_source`` (the path) and ``_row`` (the file line; header = 1).
+    """
+    source = _Source.open(path)
+    frame, lines = source.parse()
+    values = {name: _numbers(frame[name]) for name in _NUMERIC}
+    _check_rows(frame, values, lines, source)
+    return _assemble(frame, values, lines, source)
+
+
+def read_tables(paths: Iterable[PathArg]) -> pd.DataFrame:
+    """Read several CSVs (in the order given), concatenate, check duplicates across all rows."""
+    table = _concat(paths)
+    _check_conflicts(table, _curve_codes(table)[0])
+    return table
+
+
+def curves_from_table(table: pd.DataFrame) -> list[Curve]:
+    """One :class:`Curve` per (Domain, Task, Model), sorted by key.
+
+    Raises InputError when one curve has the same x twice with a different Loss or Training.
+    """
+    missing = [name for name in COLUMNS if name not in table.columns]
+    if missing:
+        raise InputError(f"table lacks column(s) {_quoted(missing)}")
+    codes, keys = _curve_codes(table)
+    _check_conflicts(table, codes)
+    return _split_curves(table, codes, keys)
+
+
+def read_curves(paths: Iterable[PathArg]) -> list[Curve]:
+    """:func:`read_tables` then :func:`curves_from_table` (the cross-row check runs once)."""
+    return curves_from_table(_concat(paths))
+
+
+def curve_to_frame(curve: Curve) -> pd.DataFrame:
+    """The curve in the long format of :data:`COLUMNS`: fit rows, then test rows."""
+    n = curve.n_fit + curve.n_test
+    key = curve.key
+    return pd.DataFrame(
+        {
+            DOMAIN: pd.Series([key.domain] * n, dtype="str"),
+            TASK: pd.Series([key.task] * n, dtype="str"),
+            MODEL: pd.Series([key.model] * n, dtype="str"),
+            SEEN: np.concatenate([curve.x_fit, curve.x_test]),
+            LOSS: np.concatenate([curve.y_fit, curve.y_test]),
+            TRAINING: np.repeat(np.array([1, 0], dtype=np.int64), [curve.n_fit, curve.n_test]),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One file: text, header, parsing
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """One CSV file's decoded text and header, with a cached all-text parse for messages."""
+
+    path: str
+    text: str
+    header: list[str]
+    header_lines: int
+
+    @classmethod
+    def open(cls, path: PathArg) -> _Source:
+        """Read, decode and check the header of ``path``."""
+        name = str(path)
+        text = _read_text(Path(path), name)
+        header, header_lines = _read_header(text, name)
+        _check_header(header, name)
+        return cls(name, text, header, header_lines)
+
+    def error(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        curve: str | None = None,
+    ) -> InputError:
+        """An InputError located in this file."""
+        return InputError(message, path=self.path, row=row, column=column, curve=curve)
+
+    def parse(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The data rows (blank lines dropped) and their line numbers.
+
+        Fast path: the numeric columns are parsed as float by pandas. If that fails the file has
+        a bad or blank cell, so it is re-read as text (the checks then find and report it).
+        """
+        numeric = defaultdict(lambda: str, dict.fromkeys(_NUMERIC, "float64"))
+        try:
+            frame = self._read_csv(numeric)
+        except (ValueError, TypeError, OverflowError):
+            frame = self.raw
+        lines = self._line_numbers(frame)
+        blank = _blank_rows(frame)
+        if blank.any():
+            frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
+        if frame.empty:
+            raise self.error("has a header but no data rows")
+        return frame, lines
+
+    def cell(self, column: str, line: int) -> str:
+        """The text of ``column`` in the row at file line ``line``."""
+        raw = self.raw
+        return str(raw[column].iat[int(np.searchsorted(self._line_numbers(raw), line))])
+
+    @cached_property
+    def raw(self) -> pd.DataFrame:
+        """Every cell as text (shape-checked); used for messages and for files with bad cells."""
+        frame = self._read_csv(str)
+        self._check_shape(strict=False)
+        return frame
+
+    def _read_csv(self, dtype: object) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            try:
+                return pd.read_csv(
+                    io.StringIO(self.text),
+                    dtype=dtype,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    index_col=False,
+                    engine="c",
+                )
+            except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+                self._check_shape(strict=True)
+                raise self.error(f"cannot parse CSV: {exc}", row=_pandas_line(exc)) from None
+            except pd.errors.EmptyDataError:
+                raise self.error("file is empty") from None
+
+    def _check_shape(self, *, strict: bool) -> None:
+        """Raise on the first non-blank record whose field count differs from the header's."""
+        reader = csv.reader(io.StringIO(self.text), strict=strict)
+        end = 0
+        try:
+            for record in reader:
+                start, end = end + 1, reader.line_num
+                if start > 1 and record and len(record) != len(self.header):
+                    if len(record) == 1 and not record[0].strip():
+                        continue
+                    raise self.error(
+                        f"has {len(record)} fields but the header has {len(self.header)}",
+                        row=start,
+                    )
+        except csv.Error as exc:
+            raise self.error(f"malformed CSV ({exc})", row=end + 1) from None
+
+    def _line_numbers(self, frame: pd.DataFrame) -> np.ndarray:
+        """File line of each parsed row, allowing for line breaks inside quoted fields."""
+        n = len(frame)
+        first = self.header_lines + 1
+        lines = np.arange(first, first + n, dtype=np.int64)
+        physical = self.text.count("\n") + (not self.text.endswith("\n"))
+        if physical == self.header_lines + n:
+            return lines
+        breaks = np.zeros(n, dtype=np.int64)
+        for name in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[name]):
+                breaks += frame[name].str.count("\n").to_numpy(dtype=np.int64)
+        return lines + np.concatenate([[0], np.cumsum(breaks)[:-1]])
+
+
+def _read_text(path: Path, name: str) -> str:
+    """The file's text: UTF-8 (optional BOM), line ends normalised to ``\\n``."""
+    if not path.exists():
+        raise InputError("file not found", path=name)
+    if not path.is_file():
+        raise InputError("not a regular file", path=name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=name) from None
+    data = data.removeprefix(_BOM)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        raise InputError(
+            f"is not valid UTF-8 text (byte 0x{bad} at offset {exc.start})", path=name, row=line
+        ) from None
+    if not text.strip():
+        raise InputError("file is empty", path=name)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _read_header(text: str, path: str) -> tuple[list[str], int]:
+    """The header's column names and the number of lines it spans."""
+    if not text.split("\n", 1)[0].strip():
+        raise InputError("line 1 is blank; the first line must be the header", path=path, row=1)
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV header: {exc}", path=path, row=1) from None
+    return header, reader.line_num
+
+
+def _check_header(header: list[str], path: str) -> None:
+    """Reject repeated or reserved names and missing columns (with a suggested match)."""
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError("name appears twice in the header", path=path, row=1, column=name)
+        seen.add(name)
+        if name in (SOURCE, ROW):
+            raise InputError("column name is reserved", path=path, row=1, column=name)
+    missing = [name for name in COLUMNS if name not in seen]
+    if missing:
+        unused = [name for name in header if name not in COLUMNS]
+        parts = [_missing_column(name, unused) for name in missing]
+        found = _quoted(header)
+        raise InputError(f"{'; '.join(parts)}; columns found: {found}", path=path, row=1)
+
+
+def _missing_column(name: str, candidates: list[str]) -> str:
+    """``missing column 'X'``, with ``(did you mean 'x'?)`` when a close match exists."""
+    match = _close_match(name, candidates)
+    hint = f" (did you mean {match!r}?)" if match is not None else ""
+    return f"missing column {name!r}{hint}"
+
+
+def _close_match(name: str, candidates: list[str]) -> str | None:
+    """The candidate closest to ``name``, ignoring case, spaces, '_' and '-'; None if none."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\s_\-]+", "", text).casefold()
+
+    by_norm = {norm(c): c for c in reversed(candidates)}
+    if norm(name) in by_norm:
+        return by_norm[norm(name)]
+    close = difflib.get_close_matches(norm(name), list(by_norm), n=1, cutoff=0.6)
+    return by_norm[close[0]] if close else None
+
+
+def _pandas_line(exc: Exception) -> int | None:
+    """The line number in a pandas parser message, if it gives one."""
+    found = re.search(r"\bline (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that came from blank lines (every cell empty or whitespace)."""
+    blank = np.ones(len(frame), dtype=bool)
+    if any(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
+        return ~blank  # a number was parsed in every row
+    for name in frame.columns:
+        blank &= _empty_cells(frame[name])
+    return blank
+
+
+def _empty_cells(column: pd.Series) -> np.ndarray:
+    """Which cells of a text column are empty or whitespace (checked once per distinct value)."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    empty = np.array([not str(value).strip() for value in uniques], dtype=bool)
+    return empty[codes] if len(empty) else np.zeros(len(column), dtype=bool)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-row checks
+# --------------------------------------------------------------------------------------------
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """The column as float64; text that is not a number becomes NaN."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=np.float64)
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _check_rows(
+    frame: pd.DataFrame, values: dict[str, np.ndarray], lines: np.ndarray, source: _Source
+) -> None:
+    """Raise for the earliest bad cell (file order, then column order), counting the others."""
+    checks = [(name, _empty_cells(frame[name])) for name in KEY_COLUMNS]
+    with np.errstate(invalid="ignore"):
+        checks += [
+            (name, ~(np.isfinite(values[name]) & (values[name] > 0))) for name in (SEEN, LOSS)
+        ]
+    checks.append((TRAINING, ~np.isin(values[TRAINING], (0.0, 1.0))))
+    found = [(int(np.argmax(bad)), k) for k, (_, bad) in enumerate(checks) if bad.any()]
+    if not found:
+        return
+    first, k = min(found)
+    name, bad = checks[k]
+    line = int(lines[first])
+    message = _reason(source, name, line, values[name][first] if name in values else np.nan)
+    more = int(bad.sum()) - 1
+    if more:
+        message += f"; {more} more row{'s' if more > 1 else ''} with the same problem"
+    curve = None if name in KEY_COLUMNS else _label(frame, first)
+    raise source.error(message, row=line, column=name, curve=curve)
+
+
+def _reason(source: _Source, name: str, line: int, value: float) -> str:
+    """Why the cell of column ``name`` at file line ``line`` is bad."""
+    if name in KEY_COLUMNS:
+        return "must not be empty"
+    text = source.cell(name, line)
+    if name == TRAINING:
+        return f"must be 0 (extrapolation point) or 1 (fit point); got {text!r}"
+    if not text.strip():
+        why = "empty"
+    elif np.isnan(value):
+        why = "not a number"
+    elif not np.isfinite(value):
+        why = "infinite"
+    else:
+        why = "zero" if value == 0 else "negative"
+    return f"must be a positive finite number; got {text!r} ({why})"
+
+
+def _label(frame: pd.DataFrame, i: int) -> str:
+    return CurveKey(*(str(frame[name].iloc[i]) for name in KEY_COLUMNS)).label
+
+
+def _assemble(
+    frame: pd.DataFrame, values: dict[str, np.ndarray], lines: np.ndarray, source: _Source
+) -> pd.DataFrame:
+    """The validated table: typed standard columns, extras as text, then _source and _row."""
+    extras = [name for name in frame.columns if name not in COLUMNS]
+    out = {name: frame[name].astype("str") for name in (*KEY_COLUMNS, *extras)}
+    out[SEEN] = pd.Series(values[SEEN])
+    out[LOSS] = pd.Series(values[LOSS])
+    out[TRAINING] = pd.Series(values[TRAINING].astype(np.int64))
+    out[SOURCE] = pd.Series([source.path] * len(frame), dtype="str")
+    out[ROW] = pd.Series(lines, dtype=np.int64)
+    return pd.DataFrame(out)[[*COLUMNS, *extras, SOURCE, ROW]]
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-row checks and splitting into curves
+# --------------------------------------------------------------------------------------------
+
+
+def _check_conflicts(table: pd.DataFrame, codes: np.ndarray) -> None:
+    """Same curve and x with a different Loss or Training is an error; exact repeats are not."""
+    points = pd.DataFrame(
+        {
+            "curve": codes,
+            "x": table[SEEN].to_numpy(dtype=np.float64),
+            "y": table[LOSS].to_numpy(dtype=np.float64),
+            "t": table[TRAINING].to_numpy(),
+        }
+    )
+    distinct = points.drop_duplicates()
+    clash = distinct.duplicated(subset=["curve", "x"], keep=False).to_numpy()
+    if not clash.any():
+        return
+    clashing = distinct.loc[clash]
+    same = (clashing["curve"] == clashing["curve"].iloc[0]) & (
+        clashing["x"] == clashing["x"].iloc[0]
+    )
+    first, other = (table.iloc[i] for i in clashing.index[same.to_numpy()][:2])
+    column = LOSS if first[LOSS] != other[LOSS] else TRAINING
+    key = CurveKey(str(first[DOMAIN]), str(first[TASK]), str(first[MODEL]))
+    raise InputError(
+        f"{SEEN} = {float(first[SEEN])!r} appears more than once with a different {column}: "
+        f"{_point(first)} at {_where(first)} and {_point(other)} at {_where(other)}",
+        path=_source_of(first),
+        row=_row_of(first),
+        column=column,
+        curve=key.label,
+    )
+
+
+def _point(row: pd.Series) -> str:
+    return f"Loss={float(row[LOSS])!r}, Training={int(row[TRAINING])}"
+
+
+def _where(row: pd.Series) -> str:
+    """``"file.csv row 7"`` (or the table position when the row has no source)."""
+    path, line = _source_of(row), _row_of(row)
+    if line is None:
+        return f"table row {row.name}"
+    return f"{path} row {line}" if path is not None else f"row {line}"
+
+
+def _source_of(row: pd.Series) -> str | None:
+    value = row.get(SOURCE)
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def _row_of(row: pd.Series) -> int | None:
+    value = row.get(ROW)
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _concat(paths: Iterable[PathArg]) -> pd.DataFrame:
+    """read_table over ``paths`` (a single path is accepted too), concatenated, unchecked."""
+    if isinstance(paths, str | PathLike):
+        paths = [paths]
+    tables = [read_table(path) for path in paths]
+    if not tables:
+        raise InputError("no input files given")
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+
+
+def _curve_codes(table: pd.DataFrame) -> tuple[np.ndarray, list[CurveKey]]:
+    """Each row's curve number and the curves' keys, numbered in order of first appearance."""
+    combined = np.zeros(len(table), dtype=np.int64)
+    for name in KEY_COLUMNS:
+        codes, uniques = pd.factorize(table[name].to_numpy(dtype=object), use_na_sentinel=False)
+        combined = combined * max(len(uniques), 1) + codes
+    codes, _ = pd.factorize(combined)
+    first = np.unique(codes, return_index=True)[1]
+    keys = [CurveKey(*(str(table[name].iat[i]) for name in KEY_COLUMNS)) for i in first.tolist()]
+    return codes.astype(np.int64), keys
+
+
+def _split_curves(table: pd.DataFrame, codes: np.ndarray, keys: list[CurveKey]) -> list[Curve]:
+    """One curve per code, sorted by key."""
+    if not keys:
+        return []
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1]
+    x = np.split(table[SEEN].to_numpy(dtype=np.float64)[order], bounds)
+    y = np.split(table[LOSS].to_numpy(dtype=np.float64)[order], bounds)
+    fit = np.split(table[TRAINING].to_numpy()[order] == 1, bounds)
+    curves = [_make_curve(*parts) for parts in zip(keys, x, y, fit, strict=True)]
+    return sorted(curves, key=lambda curve: curve.key)
+
+
+def _make_curve(key: CurveKey, x: np.ndarray, y: np.ndarray, fit: np.ndarray) -> Curve:
+    """Fit points: unique x ascending (first row wins); test points: every row, stable by x."""
+    x_fit, first = np.unique(x[fit], return_index=True)
+    order = np.argsort(x[~fit], kind="stable")
+    return Curve(key, x_fit, y[fit][first], x[~fit][order], y[~fit][order])
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(repr(name) for name in names)

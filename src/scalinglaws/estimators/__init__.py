@@ -1,0 +1,1 @@
+"""Scaling-law estimators behind one interface; see :mod:`.registry` for the names."""

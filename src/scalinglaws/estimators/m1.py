@@ -1,0 +1,30 @@
+"""M1: the pure power law ε_x = β x^c (Alabdulmohsin et al. 2022, Section 2).
+
+Fitted as the official code does: one ordinary least-squares fit of log ε on [1, log x];
+the sign of c is not constrained.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scalinglaws.estimators.base import Estimator, FitResult
+from scalinglaws.estimators.m2 import power_law, square_log_objective
+
+
+class M1(Estimator):
+    """ε_x = β x^c, by least squares in log-log space."""
+
+    name = "M1"
+
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        design = np.column_stack([np.ones_like(x), np.log(x)])
+        log_beta, c = np.linalg.lstsq(design, np.log(y), rcond=None)[0]
+        params = {"beta": float(np.exp(log_beta)), "c": float(c), "err_inf": 0.0}
+        return FitResult(
+            params=params,
+            objective=square_log_objective(y, power_law(params, x)),
+            iterations=1,
+            converged=True,
+            predictor=lambda z: power_law(params, z),
+        )

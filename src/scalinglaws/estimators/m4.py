@@ -1,0 +1,158 @@
+"""M4: (ε_x − ε_∞) / (ε_0 − ε_x)^α = β x^c (Alabdulmohsin et al. 2022, Section 3, Eqs. 2-4).
+
+Fitted on the square-log loss of Eq. (4) along the official optimiser's path
+(:mod:`scalinglaws.estimators._official_path`):
+
+* (log β, −c, α) by non-negative least squares of log(ε − ε_∞) on
+  [1, −log x, log(ε_0,init − ε)] — so c ≤ 0, α ≥ 0 and, as a side effect of the official
+  code, β ≥ 1; the α column keeps the *initial* ε_0, as the official code does;
+* (ε_∞, ε_0) by gradient then damped-Newton steps, projected onto
+  ε_∞ ∈ [max(0, lo_bound − 1e-3), min ε − 1e-3] and ε_0 ∈ [max ε + 1e-3, up_bound + 1e-3].
+
+``err_0`` is the starting ε_0 (the paper's random-guessing loss, 1.0 for losses rescaled into
+[0, 1]); ``None``, or a value not above every loss (raw cross-entropy, say), starts it from the
+data at max ε + 1e-3, where the official code would take the log of a negative number.
+Prediction solves w = β x^c (ε_0 − ε_∞ − w)^α for w ∈ [0, ε_0 − ε_∞] exactly (the official code
+searches a grid of 10,000 points) and returns ε_∞ + w.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scalinglaws.estimators import _official_path as path
+from scalinglaws.estimators._linear import FixedDesignNNLS
+from scalinglaws.estimators.base import Estimator, FitResult
+from scalinglaws.estimators.m2 import square_log_objective
+
+ALPHA_ZERO = 1e-5  # official: below this α the prediction is the M2 power law
+
+
+def m4_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
+    """ε_∞ + w where w = β x^c (ε_0 − ε_∞ − w)^α, the M4 curve solved for ε_x."""
+    power = params["beta"] * np.asarray(x, dtype=float) ** params["c"]
+    alpha, err_inf = params["alpha"], params["err_inf"]
+    if abs(alpha) < ALPHA_ZERO:
+        return err_inf + power
+    return err_inf + _solve_excess(power, params["err_0"] - err_inf, alpha)
+
+
+def _solve_excess(power: np.ndarray, span: float, alpha: float) -> np.ndarray:
+    """Root in [0, span] of φ(w) = w − power·(span − w)^α (increasing), by safeguarded Newton."""
+    low = np.zeros_like(power)
+    high = np.full_like(power, span)
+    w = np.minimum(power * span**alpha, span) * 0.5 + 0.25 * span
+    for _ in range(200):
+        value = w - power * (span - w) ** alpha
+        low = np.where(value < 0, w, low)
+        high = np.where(value > 0, w, high)
+        slope = 1.0 + alpha * power * (span - w) ** (alpha - 1.0)
+        newton = w - value / slope
+        inside = (newton > low) & (newton < high)
+        w_next = np.where(inside, newton, 0.5 * (low + high))
+        if np.all(np.abs(w_next - w) <= 4 * np.finfo(float).eps * span):
+            return w_next
+        w = w_next
+    return w
+
+
+class M4(Estimator):
+    """The paper's estimator M4, on the official optimiser's path."""
+
+    name = "M4"
+
+    def __init__(
+        self,
+        err_0: float | None = 1.0,
+        up_bound: float | None = None,
+        update_err_0: bool = True,
+        max_iterations: int = 10_000,
+        lo_bound: float = 0.0,
+    ) -> None:
+        self.err_0 = None if err_0 is None else float(err_0)
+        self.up_bound = None if up_bound is None else float(up_bound)
+        self.update_err_0 = bool(update_err_0)
+        self.max_iterations = int(max_iterations)
+        self.lo_bound = float(lo_bound)
+
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        y_min, y_max = float(y.min()), float(y.max())
+        err_0_init = self._initial_err_0(y_max)
+        log_x = np.log(x)
+        nnls = FixedDesignNNLS(np.column_stack([np.ones_like(x), -log_x, np.log(err_0_init - y)]))
+        lower = np.array([max(0.0, self.lo_bound - path.ERR_MARGIN), y_max + path.ERR_MARGIN])
+        upper = np.array([
+            y_min - path.ERR_MARGIN,
+            np.inf if self.up_bound is None else self.up_bound + path.ERR_MARGIN,
+        ])  # fmt: skip
+
+        def project(state: np.ndarray) -> np.ndarray:
+            # err_inf: clipped into [lower, upper]; err_0: raised to the floor, then capped.
+            return np.array([
+                min(max(state[0], lower[0]), upper[0]),
+                min(max(state[1], lower[1]), upper[1]),
+            ])  # fmt: skip
+
+        def linear_fit(state: np.ndarray) -> np.ndarray:
+            return nnls.solve(np.log(y - state[0]))
+
+        def outer_step(state: np.ndarray, k: int) -> np.ndarray:
+            log_beta, neg_c, alpha = linear_fit(state)
+            base = log_beta - neg_c * log_x
+            problem = path.InnerProblem(
+                grad_hess=lambda s: _grad_hess(y, s, alpha, base),
+                gap=lambda s: np.array([y_min - s[0], s[1] - y_max]),
+                lower=lower,
+                upper=upper,
+                movable=np.array([True, self.update_err_0]),
+            )
+            if k < path.GRAD_ITERATIONS:
+                return path.gradient_epochs(problem, state)
+            return path.newton_epochs(problem, state)
+
+        end = path.follow_path(
+            outer_step,
+            beta_of=lambda s: float(np.exp(linear_fit(s)[0])),
+            project=project,
+            state=project(np.array([y_min - path.ERR_MARGIN, err_0_init])),
+            max_iterations=self.max_iterations,
+        )
+        log_beta, neg_c, alpha = linear_fit(end.state)
+        params = {
+            "beta": float(np.exp(log_beta)),
+            "c": float(-neg_c),
+            "alpha": float(alpha),
+            "err_inf": float(end.state[0]),
+            "err_0": float(end.state[1]),
+        }
+        return FitResult(
+            params=params,
+            objective=square_log_objective(y, m4_law(params, x)),
+            iterations=end.iterations,
+            converged=end.converged,
+            predictor=lambda z: m4_law(params, z),
+            message="" if end.converged else "stopped at max_iterations, as the official code does",
+        )
+
+    def _initial_err_0(self, y_max: float) -> float:
+        """The configured ε_0, or max ε + 1e-3 when none is given or it is not above the data."""
+        if self.err_0 is None or self.err_0 <= y_max:
+            return y_max + path.ERR_MARGIN
+        return self.err_0
+
+
+def _grad_hess(
+    y: np.ndarray, state: np.ndarray, alpha: float, base: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and Hessian of 0.5·mean(r²) in (ε_∞, ε_0), r = log(ε−ε_∞) − α log(ε_0−ε) − base."""
+    n = y.size
+    u = 1.0 / (y - state[0])
+    v = 1.0 / (state[1] - y)
+    resid = -np.log(u) + alpha * np.log(v) - base
+    grad = np.array([-(resid @ u) / n, -alpha * (resid @ v) / n])
+    cross = alpha * (u @ v) / n
+    hess = np.array([
+        [((1.0 - resid) @ (u * u)) / n, cross],
+        [cross, alpha * ((alpha + resid) @ (v * v)) / n],
+    ])  # fmt: skip
+    return grad, hess

@@ -1,0 +1,77 @@
+"""Atomic output files: a reader sees the old file or the complete new one, never a part.
+
+Each writer writes a temporary file in the target's directory, flushes and fsyncs it, then
+renames it over the target with :func:`os.replace`. If anything fails before the rename, the
+temporary file is removed and the target is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+StrPath = str | os.PathLike[str]
+
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def write_bytes_atomic(path: StrPath, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, creating parent directories."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = _create_temp(target)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(target.parent)
+
+
+def write_text_atomic(path: StrPath, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically; line endings are written as given."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_csv_atomic(df: pd.DataFrame, path: StrPath) -> None:
+    """Write ``df`` as a deterministic CSV atomically.
+
+    No index, ``\\n`` line endings, missing values as empty fields. Floats use pandas' default
+    shortest round-trip (repr) formatting, so float64 columns read back bit-identical.
+    """
+    text = df.to_csv(index=False, lineterminator="\n", na_rep="")
+    write_text_atomic(path, text)
+
+
+def _create_temp(target: Path) -> tuple[int, Path]:
+    """Create a new hidden file next to ``target``; mode 0o666 minus the umask, as open() does."""
+    for _ in range(100):
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temp, _CREATE_FLAGS, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file next to {target}")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable where the platform allows fsync on a directory."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

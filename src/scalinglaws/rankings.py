@@ -1,0 +1,209 @@
+"""Per-domain win fractions and mean ranks of the estimators (Figure 1 bottom, Section 5).
+
+The rule is the official notebook's win-probability cell, applied to every domain. A curve is
+one ``(domain, task, model)``. On each curve a failed fit or a non-finite RMSE counts as an error
+of 1.0. Every RMSE is truncated toward zero to ``decimals`` decimals (``int(e*1000)/1000``), and
+every estimator that attains the curve's minimum wins ``1/(number of winners)``. An estimator's
+win fraction is its summed wins over the domain's curves divided by the number of curves, so
+the fractions of a domain sum to 1. Mean ranks use the same truncated errors (1 = best, ties
+get the average rank).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy.stats import rankdata
+
+DOMAIN_ORDER = ("IC", "NMT", "LM", "BB")
+"""Canonical domain order of the paper; other domains follow alphabetically."""
+
+CURVE_COLUMNS = ("domain", "task", "model")
+REQUIRED_COLUMNS = (*CURVE_COLUMNS, "estimator", "rmse", "status")
+STATUSES = ("ok", "failed")
+FAILED_ERROR = 1.0
+"""Error the notebook assigns to a NaN RMSE; used for failed fits too."""
+
+BOUNDARY_RTOL = 1e-12
+"""Values this close (relative) to a truncation boundary are taken to lie on it."""
+
+RANKING_COLUMNS = (
+    "domain",
+    "estimator",
+    "win_fraction",
+    "mean_rmse",
+    "mean_rank",
+    "n_curves",
+    "n_failed",
+)
+
+
+@dataclass(frozen=True)
+class _Domain:
+    """One domain's curves as matrices of shape (curves, estimators)."""
+
+    name: str
+    rmse: np.ndarray
+    failed: np.ndarray
+
+    def truncated_errors(self, decimals: int) -> np.ndarray:
+        """Notebook errors: failed -> 1.0, then truncated to ``decimals`` decimals."""
+        return truncate(np.where(self.failed, FAILED_ERROR, self.rmse), decimals)
+
+
+def truncate(values: ArrayLike, decimals: int = 3) -> np.ndarray:
+    """Truncate toward zero to ``decimals`` decimals, as the notebook's ``int(e*1000)/1000``.
+
+    Unlike the notebook, a value within :data:`BOUNDARY_RTOL` (relative) of a multiple of
+    ``10**-decimals`` is snapped to it, so 0.013 stored as 0.012999999999999998 gives 0.013.
+    The result of a boundary is the float nearest to it (``13/1000 == 0.013``). NaN stays NaN.
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer) or decimals < 0:
+        raise ValueError(f"decimals must be an integer >= 0, got {decimals!r}")
+    scale = 10.0 ** int(decimals)
+    scaled = np.asarray(values, dtype=float) * scale
+    nearest = np.round(scaled)
+    with np.errstate(invalid="ignore"):
+        on_boundary = np.abs(scaled - nearest) <= BOUNDARY_RTOL * np.abs(nearest)
+    return np.where(on_boundary, nearest, np.trunc(scaled)) / scale
+
+
+def win_fractions(scores: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+    """Columns ``domain, estimator, win_fraction``: the notebook's win rule, for every domain."""
+    estimators, domains = _domains(scores)
+    rows = []
+    for domain in domains:
+        wins = _wins(domain.truncated_errors(decimals))
+        rows += [(domain.name, name, _column_mean(wins, j)) for j, name in enumerate(estimators)]
+    return pd.DataFrame(rows, columns=["domain", "estimator", "win_fraction"])
+
+
+def rankings(scores: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+    """One row per (domain, estimator): win fraction, mean RMSE, mean rank, curves and failures.
+
+    ``scores`` needs columns ``domain, task, model, estimator, rmse, status`` with one row per
+    curve and estimator, and every estimator on every curve. ``mean_rmse`` averages the RMSE of
+    the curves that did not fail (NaN if all failed); a row counts as failed when its status is
+    ``"failed"`` or its RMSE is not finite. Domains come in :data:`DOMAIN_ORDER`, then
+    alphabetically; estimators in order of first appearance.
+    """
+    estimators, domains = _domains(scores)
+    rows = []
+    for domain in domains:
+        errors = domain.truncated_errors(decimals)
+        wins, ranks = _wins(errors), rankdata(errors, method="average", axis=1)
+        for j, name in enumerate(estimators):
+            failed = domain.failed[:, j]
+            rows.append(
+                (
+                    domain.name,
+                    name,
+                    _column_mean(wins, j),
+                    _mean(domain.rmse[~failed, j]),
+                    _column_mean(ranks, j),
+                    int(failed.size),
+                    int(failed.sum()),
+                )
+            )
+    return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+def _wins(errors: np.ndarray) -> np.ndarray:
+    """Per curve (row): 1/(number of winners) for every estimator equal to the row minimum."""
+    winners = errors == errors.min(axis=1, keepdims=True)
+    return winners / winners.sum(axis=1, keepdims=True)
+
+
+def _column_mean(matrix: np.ndarray, j: int) -> float:
+    """Mean of column ``j``, summed exactly so the result does not depend on row order."""
+    return _mean(matrix[:, j])
+
+
+def _mean(values: np.ndarray) -> float:
+    """Exactly summed mean; NaN for no values."""
+    return math.fsum(values) / values.size if values.size else float("nan")
+
+
+def _domains(scores: pd.DataFrame) -> tuple[list[Hashable], list[_Domain]]:
+    """Validate ``scores``; return the estimators and each domain's (curves x estimators) data."""
+    rmse, failed = _checked_scores(scores)
+    estimators = list(dict.fromkeys(scores["estimator"]))
+    column = {name: j for j, name in enumerate(estimators)}
+    curves: dict[tuple, int] = {}
+    cells: dict[tuple[int, int], int] = {}
+    keys = zip(*(scores[c] for c in CURVE_COLUMNS), strict=True)
+    for row, (curve, name) in enumerate(zip(keys, scores["estimator"], strict=True)):
+        cell = (curves.setdefault(curve, len(curves)), column[name])
+        if cell in cells:
+            raise ValueError(f"{_describe(curve)} has more than one row for estimator {name!r}")
+        cells[cell] = row
+    _check_complete(curves, cells, estimators)
+    return estimators, _split_by_domain(curves, cells, len(estimators), rmse, failed)
+
+
+def _checked_scores(scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Check columns, keys, statuses and RMSE values; return (rmse, failed) per input row."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in scores.columns]
+    if missing:
+        raise ValueError(f"scores lacks column(s) {', '.join(missing)}")
+    if scores.empty:
+        raise ValueError("scores has no rows")
+    keys = [*CURVE_COLUMNS, "estimator"]
+    null_keys = [c for c in keys if scores[c].isna().any()]
+    if null_keys:
+        raise ValueError(f"scores has missing values in key column(s) {', '.join(null_keys)}")
+    bad_status = sorted({str(s) for s in scores["status"]} - set(STATUSES))
+    if bad_status:
+        raise ValueError(f"status must be one of {STATUSES}, got {bad_status}")
+    rmse = pd.to_numeric(scores["rmse"]).to_numpy(dtype=float)
+    failed = (scores["status"] == "failed").to_numpy(dtype=bool) | ~np.isfinite(rmse)
+    if (rmse[~failed] < 0).any():
+        raise ValueError("scores has negative RMSE values")
+    return rmse, failed
+
+
+def _check_complete(curves: dict[tuple, int], cells: dict, estimators: Sequence) -> None:
+    """Raise ValueError naming the first curve that lacks a row for some estimator."""
+    for curve, i in curves.items():
+        absent = [repr(e) for j, e in enumerate(estimators) if (i, j) not in cells]
+        if absent:
+            raise ValueError(
+                f"{_describe(curve)} has no row for estimator(s) {', '.join(absent)}; "
+                "every curve needs every estimator (record failed fits with status 'failed')"
+            )
+
+
+def _split_by_domain(
+    curves: dict[tuple, int],
+    cells: dict[tuple[int, int], int],
+    n_estimators: int,
+    rmse: np.ndarray,
+    failed: np.ndarray,
+) -> list[_Domain]:
+    """Gather each domain's rows into (curves x estimators) matrices, domains in order."""
+    rows = np.empty((len(curves), n_estimators), dtype=int)
+    for (i, j), row in cells.items():
+        rows[i, j] = row
+    by_domain: dict[Hashable, list[int]] = {}
+    for curve, i in curves.items():
+        by_domain.setdefault(curve[0], []).append(i)
+    return [
+        _Domain(str(name), rmse[rows[by_domain[name]]], failed[rows[by_domain[name]]])
+        for name in _domain_order(by_domain)
+    ]
+
+
+def _domain_order(domains: Sequence[Hashable] | dict) -> list[Hashable]:
+    """Canonical domains first (IC, NMT, LM, BB), then the others alphabetically."""
+    known = [d for d in DOMAIN_ORDER if d in domains]
+    return known + sorted((d for d in domains if d not in DOMAIN_ORDER), key=str)
+
+
+def _describe(curve: tuple) -> str:
+    """Human-readable curve key for error messages."""
+    return "curve " + ", ".join(f"{c}={v!r}" for c, v in zip(CURVE_COLUMNS, curve, strict=True))
