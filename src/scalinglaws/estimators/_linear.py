@@ -54,6 +54,8 @@ class FixedDesignNNLS:
             return None
         full = np.zeros(self.design.shape[1])
         full[cols] = coef
+        if len(cols) == full.size:
+            return full
         gradient = self.design.T @ (target - self.design @ full)
         outside = np.ones(full.size, dtype=bool)
         outside[cols] = False

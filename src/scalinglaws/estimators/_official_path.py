@@ -34,26 +34,10 @@ GRAD_EPOCHS, GRAD_LR = 1000, 1e-8
 NEWTON_EPOCHS, NEWTON_LR = 100, 0.1
 BETA_TOL = 1e-10  # official stopping rule on |beta_k - beta_{k-1}|
 MIN_CURVATURE = 1e-5  # official: a coordinate moves in a Newton step only if |h| > 1e-5
+MODEL_RTOL = 0.02  # a chunk of inner steps is kept if the gradient at its end is predicted this well
 JUMP_RTOL = 0.05  # a jump must predict the move at its end to within 5 % of the current move
 MAX_JUMP = 1 << 14  # longest jump, in iterations
 PATH_ATOL = 1e-15  # moves smaller than this (relative to the offsets) count as none
-
-
-def _solve(hess: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """H^{-1} g for a 1x1 or 2x2 H, in closed form (numpy.linalg costs more than the fit)."""
-    if g.size == 1:
-        return g / hess[0, 0]
-    det = hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0]
-    return np.array([
-        (hess[1, 1] * g[0] - hess[0, 1] * g[1]) / det,
-        (hess[0, 0] * g[1] - hess[1, 0] * g[0]) / det,
-    ])  # fmt: skip
-
-
-def _positive_definite(hess: np.ndarray) -> bool:
-    if hess.shape[0] == 1:
-        return bool(hess[0, 0] > 0)
-    return bool(hess[0, 0] > 0 and hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0] > 0)
 
 
 @dataclass
@@ -76,20 +60,76 @@ class InnerProblem:
 
 
 def gradient_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
-    """The official 1,000 projected gradient steps (lr 1e-8), as chunked linear recurrences."""
-    remaining = GRAD_EPOCHS
-    chunk = GRAD_EPOCHS
+    """The official 1,000 projected gradient steps, s <- s - 1e-8 g."""
+    return _run_epochs(problem, s, GRAD_EPOCHS, newton=False)
+
+
+def newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
+    """The official 100 projected, damped Newton steps, s_i <- s_i - 0.1 g_i / h_ii.
+
+    A coordinate moves only if it is learnable and |h_ii| > 1e-5, as in the official code.
+    """
+    return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True)
+
+
+def _run_epochs(problem: InnerProblem, s: np.ndarray, epochs: int, *, newton: bool) -> np.ndarray:
+    """``epochs`` projected steps s <- s - P g(s), in chunks that are exact on a quadratic model.
+
+    Within a chunk of m steps g is linearised, g(s + d) = g + H d, so the steps form a linear
+    recurrence with a closed-form total move. A chunk is kept only if the gradient at its end
+    matches the model's prediction to within ``MODEL_RTOL``; otherwise it is halved (down to a
+    literal step). Coordinates on a bound and pushed outwards stay there, as the projection
+    keeps them.
+    """
+    remaining = chunk = epochs
+    g, hess = problem.grad_hess(s)
     while remaining > 0:
         chunk = min(chunk, remaining)
-        g, hess = problem.grad_hess(s)
-        movable = problem.movable & ~_pinned(problem, s, -g)
-        step = _linear_gd_displacement(g, hess, movable, chunk)
-        if chunk > 1 and np.any(np.abs(step) > 0.05 * problem.gap(s)):
+        rate, usable = _preconditioner(hess, newton)
+        movable = problem.movable & usable & ~_pinned(problem, s, -rate * g)
+        step = _recurrence_move(g, hess, rate, movable, chunk)
+        new_s = problem.project(s + step)
+        if chunk > 1 and not np.all(np.abs(step) <= 0.5 * problem.gap(s)):
             chunk //= 2
             continue
-        s = problem.project(s + step)
+        new_g, new_hess = problem.grad_hess(new_s)
+        if chunk > 1 and not _model_held(g, hess, new_g, new_hess, new_s - s, movable, newton):
+            chunk //= 2
+            continue
+        s, g, hess = new_s, new_g, new_hess
         remaining -= chunk
+        chunk *= 2
     return s
+
+
+def _model_held(
+    g: np.ndarray,
+    hess: np.ndarray,
+    new_g: np.ndarray,
+    new_hess: np.ndarray,
+    move: np.ndarray,
+    movable: np.ndarray,
+    newton: bool,
+) -> bool:
+    """Did the chunk's model hold: the gradient at its end is g + H d, and, for Newton steps
+    whose factors 0.1/h_ii were frozen over the chunk, the curvatures h_ii barely changed?"""
+    scale = np.maximum(np.abs(g), np.abs(new_g)) + 1e-300
+    if np.any((np.abs(new_g - (g + hess @ move)) > MODEL_RTOL * scale)[movable]):
+        return False
+    if newton:
+        old_h, new_h = hess.diagonal(), new_hess.diagonal()
+        drift = np.abs(new_h - old_h) > MODEL_RTOL * np.abs(old_h)
+        return not np.any(drift[movable])
+    return True
+
+
+def _preconditioner(hess: np.ndarray, newton: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-coordinate step factors P and which coordinates the official rule lets move."""
+    diag = hess.diagonal()
+    if not newton:
+        return np.full_like(diag, GRAD_LR), np.ones_like(diag, dtype=bool)
+    usable = np.abs(diag) > MIN_CURVATURE
+    return np.where(usable, NEWTON_LR / np.where(usable, diag, 1.0), 0.0), usable
 
 
 def _pinned(problem: InnerProblem, s: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -97,101 +137,66 @@ def _pinned(problem: InnerProblem, s: np.ndarray, direction: np.ndarray) -> np.n
     return ((s <= problem.lower) & (direction < 0)) | ((s >= problem.upper) & (direction > 0))
 
 
-def _linear_gd_displacement(
-    g: np.ndarray, hess: np.ndarray, movable: np.ndarray, epochs: int
+def _recurrence_move(
+    g: np.ndarray, hess: np.ndarray, rate: np.ndarray, movable: np.ndarray, steps: int
 ) -> np.ndarray:
-    """Total move of ``epochs`` gradient steps on the quadratic model: -(I-(I-lr H)^m) H^-1 g."""
-    step = np.zeros_like(g)
-    idx = np.flatnonzero(movable)
-    if idx.size == 0:
-        return step
-    sub = hess[np.ix_(idx, idx)] if idx.size < g.size else hess
-    if idx.size == 1:
-        lam, vec = sub[0], np.ones((1, 1))
-    else:
-        lam, vec = np.linalg.eigh(0.5 * (sub + sub.T))
-    shrink = 1.0 - (1.0 - GRAD_LR * lam) ** epochs
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain = np.where(np.abs(GRAD_LR * lam) > 1e-12, shrink / lam, GRAD_LR * epochs)
-    step[idx] = -vec @ (gain * (vec.T @ g[idx]))
-    return step
+    """Total move of ``steps`` iterations of d <- d - P (g + H d), P = diag(rate), from d = 0.
 
-
-def newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
-    """The official 100 damped, projected Newton steps (rate 0.1), via the stationary point.
-
-    Coordinates whose stationary value lies outside the box end on the bound (each step is
-    projected), and the others then converge to the stationary point with those held there.
+    The move is -S P g with S = sum_{j<m} (I - P H)^j, summed by doubling in plain floats
+    (1x1 or 2x2: numpy's per-call cost would exceed the arithmetic).
     """
-    g, hess = problem.grad_hess(s)
-    active = problem.movable & (np.abs(np.diag(hess)) > MIN_CURVATURE)
-    start = s.copy()
-    target = s.copy()
-    while active.any():
-        found = _stationary_point(problem, start, active)
-        if found is None:
-            return _literal_newton_epochs(problem, s)
-        outside = active & ((found < problem.lower) | (found > problem.upper))
-        if not outside.any():
-            target = found
-            break
-        start[outside] = problem.project(found)[outside]
-        target = start.copy()
-        active &= ~outside
-    if not active.any():
-        return problem.project(target)
-    idx = np.flatnonzero(active)
-    _, hess_t = problem.grad_hess(target)
-    out = target.copy()
-    if idx.size == 1:
-        factor = (1.0 - NEWTON_LR) ** NEWTON_EPOCHS
-        out[idx] = target[idx] + factor * (s[idx] - target[idx])
-    else:
-        sub = hess_t[np.ix_(idx, idx)]
-        rate = np.eye(idx.size) - NEWTON_LR * sub / np.diag(sub)[:, None]
-        power = np.linalg.matrix_power(rate, NEWTON_EPOCHS)
-        out[idx] = target[idx] + power @ (s[idx] - target[idx])
-    return problem.project(out)
+    move = np.zeros_like(g)
+    if movable.all() and g.size == 2:
+        m11, m12 = 1.0 - rate[0] * hess[0, 0], -rate[0] * hess[0, 1]
+        m21, m22 = -rate[1] * hess[1, 0], 1.0 - rate[1] * hess[1, 1]
+        s11, s12, s21, s22 = _doubling_sum_2x2(m11, m12, m21, m22, steps)
+        p0, p1 = rate[0] * g[0], rate[1] * g[1]
+        move[0] = -(s11 * p0 + s12 * p1)
+        move[1] = -(s21 * p0 + s22 * p1)
+        return move
+    for i in np.flatnonzero(movable):
+        factor = 1.0 - rate[i] * hess[i, i]
+        move[i] = -_doubling_sum_1x1(float(factor), steps) * rate[i] * g[i]
+    return move
 
 
-def _stationary_point(problem: InnerProblem, s: np.ndarray, active: np.ndarray) -> np.ndarray | None:
-    """Where the inner gradient vanishes in the ``active`` coordinates (full Newton).
-
-    Steps are halved to stay inside the data. Returns None when the inner problem is not
-    locally convex, so that the caller falls back to the literal damped iteration.
-    """
-    idx = np.flatnonzero(active)
-    point = s.copy()
-    full = idx.size == point.size
-    for _ in range(50):
-        g, hess = problem.grad_hess(point)
-        sub = hess if full else hess[np.ix_(idx, idx)]
-        if not _positive_definite(sub):
-            return None
-        step = np.zeros_like(point)
-        step[idx] = -_solve(sub, g[idx])
-        while np.any(np.abs(step) >= 0.9 * problem.gap(point)):
-            step *= 0.5
-        point = point + step
-        # Newton converges quadratically: after a step this small the next is below rounding.
-        if np.all(np.abs(step) <= 1e-8 * problem.gap(point)):
-            break
-        # Outside the box the projected path stops at the bound: no need to go further.
-        outside = (point < problem.lower) | (point > problem.upper)
-        if np.any(outside & active) and np.all(np.abs(step) < 1e-3 * problem.gap(point)):
-            break
-    return point
+def _doubling_sum_1x1(factor: float, steps: int) -> float:
+    """sum_{j<m} factor^j."""
+    if abs(1.0 - factor) < 1e-13:
+        return float(steps)
+    return (1.0 - factor**steps) / (1.0 - factor)
 
 
-def _literal_newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
-    """The damped Newton loop exactly as the official code runs it (rarely needed)."""
-    for _ in range(NEWTON_EPOCHS):
-        g, hess = problem.grad_hess(s)
-        h = np.diag(hess)
-        move = problem.movable & (np.abs(h) > MIN_CURVATURE)
-        step = np.where(move, -NEWTON_LR * g / np.where(move, h, 1.0), 0.0)
-        s = problem.project(s + step)
+def _doubling_sum_2x2(
+    m11: float, m12: float, m21: float, m22: float, steps: int
+) -> tuple[float, float, float, float]:
+    """S = sum_{j<m} M^j for a 2x2 M, by binary doubling: S_{a+b} = S_a + M^a S_b."""
+    # (p, s) hold M^a and S_a for the bits consumed so far; (q, t) hold M^(2^i), S_(2^i).
+    p = (1.0, 0.0, 0.0, 1.0)
+    s = (0.0, 0.0, 0.0, 0.0)
+    q = (m11, m12, m21, m22)
+    t = (1.0, 0.0, 0.0, 1.0)
+    while steps:
+        if steps & 1:
+            s = _add(s, _mul(p, t))
+            p = _mul(p, q)
+        t = _add(t, _mul(q, t))
+        q = _mul(q, q)
+        steps >>= 1
     return s
+
+
+def _mul(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
+    return (
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+    )
+
+
+def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
 
 
 @dataclass
@@ -216,14 +221,16 @@ def follow_path(
     """Emulate the official outer loop ``s_{k+1} = T(s_k) = outer_step(s_k, k)`` and its stop.
 
     With F(s) = T(s) - s and J its Jacobian, m iterations of the linearised loop move s by
-    ``((I + J)^m - I) J^{-1} F(s)`` exactly; that handles slow creep, fast (stiff) modes and
+    ``((I + J)^m - I) J^{-1} F(s)`` exactly (T must be a pure function of s, so that J can be
+    measured by finite differences); that handles slow creep, fast (stiff) modes and
     convergence to a fixed point alike. A jump of m iterations is kept when it predicts the
     move at its end point, ``(I + J)^m F(s)``, to within ``JUMP_RTOL`` of the current move;
-    otherwise m is halved, down to one literal iteration. No jump crosses ``k = 100``, where
-    the official loop switches from gradient to Newton epochs.
+    otherwise m is halved, down to one literal iteration. J is measured afresh by finite
+    differences for every jump (secant updates were tried: cheaper, but a stale J let wrong
+    jumps through on 3 of 188 reference fits). No jump crosses ``k = 100``, where the official
+    loop switches from gradient to Newton epochs.
     """
-    k = 0
-    jump = 1
+    k, jump = 0, 1
     move = outer_step(state, k) - state
     while k < max_iterations:
         if k > GRAD_ITERATIONS + 1 and _official_stop(beta_of, state, move):
@@ -231,36 +238,55 @@ def follow_path(
         phase_end = GRAD_ITERATIONS if k < GRAD_ITERATIONS else max_iterations
         jump = max(1, min(jump, phase_end - k))
         idx = np.flatnonzero(move != 0)
-        jac = _jacobian(outer_step, state, move, idx, k) if jump > 1 else None
+        jac = _Jacobian.measure(outer_step, state, move, idx, k) if jump > 1 else None
         while True:
-            new_state, predicted = _linear_jump(state, move, idx, jac, jump, project)
+            new_state, predicted = _linear_jump(state, move, jac, jump, project)
             new_move = outer_step(new_state, k + jump) - new_state
             error = np.max(np.abs(new_move - predicted), initial=0.0)
             if jump == 1 or error <= JUMP_RTOL * np.max(np.abs(move)) + PATH_ATOL:
                 break
-            jump = max(1, jump // 2)
-            if jump == 1:
-                new_state, new_move = state + move, outer_step(state + move, k + 1) - (state + move)
-                break
+            jump //= 2
         k += jump
+        small = error <= 0.1 * JUMP_RTOL * np.max(np.abs(move), initial=0.0)
         state, move = new_state, new_move
-        jump = min(2 * jump, MAX_JUMP) if error <= 0.1 * JUMP_RTOL * np.max(np.abs(move), initial=0.0) else jump
-        jump = max(jump, 2)
+        jump = max(2, 2 * jump if small else jump)
+        jump = min(jump, MAX_JUMP)
     return PathEnd(state, max_iterations, False)
+
+
+@dataclass
+class _Jacobian:
+    """J of F(s) = T(s) - s over the moving coordinates ``idx``."""
+
+    idx: np.ndarray
+    matrix: np.ndarray
+
+    @classmethod
+    def measure(
+        cls, outer_step: OuterStep, state: np.ndarray, move: np.ndarray, idx: np.ndarray, k: int
+    ) -> _Jacobian:
+        """By forward differences, one probe per moving coordinate."""
+        matrix = np.empty((idx.size, idx.size))
+        for col, i in enumerate(idx):
+            delta = 1e-7 * max(abs(state[i]), 1e-3)
+            probe = state.copy()
+            probe[i] += delta
+            matrix[:, col] = ((outer_step(probe, k) - probe)[idx] - move[idx]) / delta
+        return cls(idx, matrix)
 
 
 def _linear_jump(
     state: np.ndarray,
     move: np.ndarray,
-    idx: np.ndarray,
-    jac: np.ndarray | None,
+    jac: _Jacobian | None,
     jump: int,
     project: Callable[[np.ndarray], np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """State after ``jump`` linearised iterations, and the move predicted there."""
-    if jump == 1 or jac is None or idx.size == 0:
+    if jump == 1 or jac is None or jac.idx.size == 0:
         return state + move, move
-    lam, vec = np.linalg.eig(jac)
+    idx = jac.idx
+    lam, vec = np.linalg.eig(jac.matrix)
     growth = (1.0 + lam.astype(complex)) ** jump
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = np.where(np.abs(lam) > 1e-14, (growth - 1.0) / lam, float(jump))
@@ -282,16 +308,3 @@ def _official_stop(
     if np.all(np.abs(step) <= PATH_ATOL * np.maximum(1.0, np.abs(state))):
         return True
     return abs(beta_of(state + step) - beta_of(state)) < BETA_TOL
-
-
-def _jacobian(
-    outer_step: OuterStep, state: np.ndarray, move: np.ndarray, idx: np.ndarray, k: int
-) -> np.ndarray:
-    """Finite-difference Jacobian of F(s) = T(s) - s over the coordinates ``idx``."""
-    jac = np.empty((idx.size, idx.size))
-    for col, i in enumerate(idx):
-        delta = 1e-7 * max(abs(state[i]), 1e-3)
-        probe = state.copy()
-        probe[i] += delta
-        jac[:, col] = ((outer_step(probe, k) - probe)[idx] - move[idx]) / delta
-    return jac
