@@ -64,7 +64,8 @@ def _m3_objective(x, y, beta, c, gamma):
 
 def fit_m3(x, y, max_iterations=10_000):
     gamma, beta, c = 0.0, 1.0, 0.5
-    for k in range(max_iterations):
+    k = 0
+    for k in range(max_iterations):  # noqa: B007 - k counts the iterations run
         prev_beta = beta
         design = np.column_stack([np.ones_like(x), np.log(1 / x + gamma)])
         log_beta, c = _ls(design, np.log(y))
@@ -84,8 +85,16 @@ def fit_m3(x, y, max_iterations=10_000):
     return {"beta": float(beta), "c": float(c), "gamma": float(gamma)}, k + 1
 
 
-def fit_m4(x, y, err_0=1.0, up_bound=None, update_err_0=True, max_iterations=10_000,
-           lo_bound=0.0, trace=None):
+def fit_m4(
+    x,
+    y,
+    err_0=1.0,
+    up_bound=None,
+    update_err_0=True,
+    max_iterations=10_000,
+    lo_bound=0.0,
+    trace=None,
+):
     min_err, max_err = y.min() - ERR_MARGIN, y.max() + ERR_MARGIN
     lo = max(0.0, lo_bound - ERR_MARGIN)
     if err_0 is None:
@@ -120,15 +129,22 @@ def fit_m4(x, y, err_0=1.0, up_bound=None, update_err_0=True, max_iterations=10_
                 h_inf = np.mean((1 - r) / gap_inf**2)
                 h_0 = alpha * np.mean((alpha + r) / gap_0**2)
                 new_inf = err_inf - NEWTON_LR * g_inf / h_inf if abs(h_inf) > 1e-5 else err_inf
-                new_0 = (err_0 - NEWTON_LR * g_0 / h_0
-                         if update_err_0 and abs(h_0) > 1e-5 else err_0)
+                new_0 = err_0 - NEWTON_LR * g_0 / h_0 if update_err_0 and abs(h_0) > 1e-5 else err_0
             err_inf, err_0 = project(new_inf, new_0)
         if trace is not None:
             trace.append((k, beta, c, alpha, err_inf, err_0))
         if abs(beta - prev_beta) < BETA_TOL and k > GRAD_ITERS + 1:
             break
-    return ({"beta": float(beta), "c": float(c), "alpha": float(alpha),
-             "err_inf": float(err_inf), "err_0": float(err_0)}, k + 1)
+    return (
+        {
+            "beta": float(beta),
+            "c": float(c),
+            "alpha": float(alpha),
+            "err_inf": float(err_inf),
+            "err_0": float(err_0),
+        },
+        k + 1,
+    )
 
 
 def predict_m4(params, x):

@@ -8,7 +8,7 @@ class ScalingLawsError(Exception):
 
 
 class InputError(ScalingLawsError):
-    """Bad input data, located by file, row (1-based, as a spreadsheet shows it), column and curve."""
+    """Bad input, located by file, row (the line number, header = 1), column and curve."""
 
     def __init__(
         self,

@@ -75,7 +75,7 @@ def fit_one(
     except ScalingLawsError as exc:
         row["error"] = str(exc)
         return row, None
-    except Exception as exc:  # noqa: BLE001 - one failing fit must not sink the run
+    except Exception as exc:  # one failing fit must not sink the run
         row["error"] = f"unexpected {type(exc).__name__}: {exc}"
         return row, None
     finally:

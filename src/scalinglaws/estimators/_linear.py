@@ -33,9 +33,8 @@ class FixedDesignNNLS:
     def __init__(self, design: np.ndarray) -> None:
         self.design = design
         n_cols = design.shape[1]
-        self.supports = [
-            list(cols) for size in range(n_cols, 0, -1) for cols in combinations(range(n_cols), size)
-        ]
+        sizes = range(n_cols, 0, -1)
+        self.supports = [list(cols) for size in sizes for cols in combinations(range(n_cols), size)]
         self.pinvs = [np.linalg.pinv(design[:, cols]) for cols in self.supports]
 
         self.last = 0  # index of the support that solved the previous target

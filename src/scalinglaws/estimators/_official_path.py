@@ -34,10 +34,23 @@ GRAD_EPOCHS, GRAD_LR = 1000, 1e-8
 NEWTON_EPOCHS, NEWTON_LR = 100, 0.1
 BETA_TOL = 1e-10  # official stopping rule on |beta_k - beta_{k-1}|
 MIN_CURVATURE = 1e-5  # official: a coordinate moves in a Newton step only if |h| > 1e-5
-MODEL_RTOL = 0.02  # a chunk of inner steps is kept if the gradient at its end is predicted this well
-JUMP_RTOL = 0.05  # a jump must predict the move at its end to within 5 % of the current move
+CONTRACTED = 1e-3  # Newton forgets its start if M^100, in units of the gaps, is this small
+MODEL_RTOL = 0.02  # a chunk of inner steps is kept if its end gradient is predicted this well
+JUMP_RTOL = 0.05  # a jump must predict each coordinate's move at its end to within 5 %
 MAX_JUMP = 1 << 14  # longest jump, in iterations
 PATH_ATOL = 1e-15  # moves smaller than this (relative to the offsets) count as none
+
+
+@dataclass
+class ScalarProblem:
+    """The inner problem in ε_∞ alone (other offsets fixed), in plain floats for speed.
+
+    ``grad_hess(v)`` gives the gradient and curvature of 0.5 * mean(r^2) at ε_∞ = v;
+    v must stay below ``data_limit`` (the smallest loss).
+    """
+
+    grad_hess: Callable[[float], tuple[float, float]]
+    data_limit: float
 
 
 @dataclass
@@ -54,6 +67,7 @@ class InnerProblem:
     lower: np.ndarray
     upper: np.ndarray
     movable: np.ndarray
+    offset_only: ScalarProblem | None = None  # set when only ε_∞ can move (M2; M4 with α = 0)
 
     def project(self, s: np.ndarray) -> np.ndarray:
         return np.minimum(np.maximum(s, self.lower), self.upper)
@@ -68,8 +82,61 @@ def newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
     """The official 100 projected, damped Newton steps, s_i <- s_i - 0.1 g_i / h_ii.
 
     A coordinate moves only if it is learnable and |h_ii| > 1e-5, as in the official code.
+    When the steps provably forget where they started (see :func:`_contracted_newton`), the
+    end point follows from the stationary point; otherwise the steps are run in chunks.
     """
+    if problem.offset_only is None:
+        end = _contracted_newton(problem, s)
+        if end is not None:
+            return end
     return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True)
+
+
+def _contracted_newton(problem: InnerProblem, s: np.ndarray) -> np.ndarray | None:
+    """End of the damped Newton loop as s* + M^100 (s - s*), or None if that is not safe.
+
+    s* is the stationary point (full Newton) and M = I - 0.1 D^{-1} H the loop's linear rate
+    there. Safe means: both offsets move, H is positive definite at s and all along the
+    Newton iterates, s* lies strictly inside the box, and M^100, measured in units of each
+    offset's gap to the data, is below ``CONTRACTED`` — then the nonlinear start of the loop
+    no longer shows at its end.
+    """
+    g, hess = problem.grad_hess(s)
+    if not (problem.movable.all() and np.all(np.abs(hess.diagonal()) > MIN_CURVATURE)):
+        return None
+    point = s.copy()
+    for _ in range(30):
+        if not _positive_definite_2x2(hess):
+            return None
+        step = -_solve_2x2(hess, g)
+        if np.any(np.abs(step) >= 0.5 * problem.gap(point)):
+            return None
+        point = point + step
+        g, hess = problem.grad_hess(point)
+        if np.all(np.abs(step) <= 1e-10 * problem.gap(point)):
+            break
+    else:
+        return None
+    if np.any(point <= problem.lower) or np.any(point >= problem.upper):
+        return None
+    rate = np.eye(2) - NEWTON_LR * hess / hess.diagonal()[:, None]
+    shrink = np.linalg.matrix_power(rate, NEWTON_EPOCHS)
+    scale = problem.gap(point)
+    if np.max(np.abs(shrink * scale[None, :] / scale[:, None])) > CONTRACTED:
+        return None
+    return problem.project(point + shrink @ (s - point))
+
+
+def _positive_definite_2x2(hess: np.ndarray) -> bool:
+    return bool(hess[0, 0] > 0 and hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0] > 0)
+
+
+def _solve_2x2(hess: np.ndarray, g: np.ndarray) -> np.ndarray:
+    det = hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0]
+    return np.array([
+        (hess[1, 1] * g[0] - hess[0, 1] * g[1]) / det,
+        (hess[0, 0] * g[1] - hess[1, 0] * g[0]) / det,
+    ])  # fmt: skip
 
 
 def _run_epochs(problem: InnerProblem, s: np.ndarray, epochs: int, *, newton: bool) -> np.ndarray:
@@ -81,6 +148,12 @@ def _run_epochs(problem: InnerProblem, s: np.ndarray, epochs: int, *, newton: bo
     literal step). Coordinates on a bound and pushed outwards stay there, as the projection
     keeps them.
     """
+    if problem.offset_only is not None:
+        out = s.copy()
+        run = _scalar_newton if newton else _scalar_gradient
+        lower, upper = float(problem.lower[0]), float(problem.upper[0])
+        out[0] = run(problem.offset_only, float(s[0]), lower, upper)
+        return out
     remaining = chunk = epochs
     g, hess = problem.grad_hess(s)
     while remaining > 0:
@@ -93,13 +166,74 @@ def _run_epochs(problem: InnerProblem, s: np.ndarray, epochs: int, *, newton: bo
             chunk //= 2
             continue
         new_g, new_hess = problem.grad_hess(new_s)
-        if chunk > 1 and not _model_held(g, hess, new_g, new_hess, new_s - s, movable, newton):
+        floor = 1e-9 * np.abs(hess.diagonal()) * problem.gap(s)
+        if chunk > 1 and not _model_held(
+            g, hess, new_g, new_hess, new_s - s, movable, newton, floor
+        ):
             chunk //= 2
             continue
         s, g, hess = new_s, new_g, new_hess
         remaining -= chunk
         chunk *= 2
     return s
+
+
+def _scalar_newton(problem: ScalarProblem, v: float, lower: float, upper: float) -> float:
+    """100 projected damped Newton steps in ε_∞ alone: the stationary point w, approached at
+    the rate 0.9 per step, so the loop ends at w + 0.9^100 (v - w), clipped to the box.
+
+    Falls back to the literal loop where the curvature is not positive along the way.
+    """
+    g, h = problem.grad_hess(v)
+    if abs(h) <= MIN_CURVATURE:
+        return v
+    w = v
+    for _ in range(60):
+        if h <= 0:
+            return _scalar_literal_newton(problem, v, lower, upper)
+        step = -g / h
+        room = problem.data_limit - w
+        if step >= 0.9 * room:
+            step = 0.9 * room
+        w += step
+        if abs(step) <= 1e-10 * room or (w < lower and abs(step) < 1e-3 * room):
+            break
+        g, h = problem.grad_hess(w)
+    end = w + (1.0 - NEWTON_LR) ** NEWTON_EPOCHS * (v - w)
+    return min(max(end, lower), upper)
+
+
+def _scalar_literal_newton(problem: ScalarProblem, v: float, lower: float, upper: float) -> float:
+    """The official damped Newton loop, step by step."""
+    for _ in range(NEWTON_EPOCHS):
+        g, h = problem.grad_hess(v)
+        if abs(h) > MIN_CURVATURE:
+            v = min(max(v - NEWTON_LR * g / h, lower), upper)
+    return v
+
+
+def _scalar_gradient(problem: ScalarProblem, v: float, lower: float, upper: float) -> float:
+    """1,000 projected gradient steps in ε_∞ alone, in validated linear-recurrence chunks."""
+    remaining = chunk = GRAD_EPOCHS
+    g, h = problem.grad_hess(v)
+    while remaining > 0:
+        chunk = min(chunk, remaining)
+        factor = 1.0 - GRAD_LR * h
+        total = _doubling_sum_1x1(factor, chunk) * GRAD_LR
+        new_v = min(max(v - total * g, lower), upper)
+        room = problem.data_limit - v
+        if chunk > 1 and abs(new_v - v) > 0.5 * room:
+            chunk //= 2
+            continue
+        new_g, new_h = problem.grad_hess(new_v)
+        misfit = abs(new_g - (g + h * (new_v - v)))
+        if chunk > 1 and misfit > MODEL_RTOL * max(abs(g), abs(new_g)) + 1e-9 * abs(h) * room:
+            chunk //= 2
+            continue
+        v, g, h = new_v, new_g, new_h
+        remaining -= chunk
+        chunk *= 2
+    return v
 
 
 def _model_held(
@@ -110,10 +244,15 @@ def _model_held(
     move: np.ndarray,
     movable: np.ndarray,
     newton: bool,
+    floor: np.ndarray,
 ) -> bool:
     """Did the chunk's model hold: the gradient at its end is g + H d, and, for Newton steps
-    whose factors 0.1/h_ii were frozen over the chunk, the curvatures h_ii barely changed?"""
-    scale = np.maximum(np.abs(g), np.abs(new_g)) + 1e-300
+    whose factors 0.1/h_ii were frozen over the chunk, the curvatures h_ii barely changed?
+
+    ``floor`` is the gradient misfit that counts as rounding (near a stationary point the
+    gradient itself vanishes, so a purely relative test would never pass).
+    """
+    scale = np.maximum(np.abs(g), np.abs(new_g)) + floor / MODEL_RTOL + 1e-300
     if np.any((np.abs(new_g - (g + hess @ move)) > MODEL_RTOL * scale)[movable]):
         return False
     if newton:
@@ -242,15 +381,13 @@ def follow_path(
         while True:
             new_state, predicted = _linear_jump(state, move, jac, jump, project)
             new_move = outer_step(new_state, k + jump) - new_state
-            error = np.max(np.abs(new_move - predicted), initial=0.0)
-            if jump == 1 or error <= JUMP_RTOL * np.max(np.abs(move)) + PATH_ATOL:
+            error = _relative_misfit(new_move, predicted, move, state)
+            if jump == 1 or error <= JUMP_RTOL:
                 break
             jump //= 2
         k += jump
-        small = error <= 0.1 * JUMP_RTOL * np.max(np.abs(move), initial=0.0)
         state, move = new_state, new_move
-        jump = max(2, 2 * jump if small else jump)
-        jump = min(jump, MAX_JUMP)
+        jump = min(MAX_JUMP, max(2, 2 * jump if error <= 0.1 * JUMP_RTOL else jump))
     return PathEnd(state, max_iterations, False)
 
 
@@ -286,6 +423,15 @@ def _linear_jump(
     if jump == 1 or jac is None or jac.idx.size == 0:
         return state + move, move
     idx = jac.idx
+    if idx.size == 1:
+        lam1 = float(jac.matrix[0, 0])
+        growth1 = (1.0 + lam1) ** jump
+        gain1 = (growth1 - 1.0) / lam1 if abs(lam1) > 1e-14 else float(jump)
+        new_state = state.copy()
+        new_state[idx] += gain1 * move[idx]
+        projected = project(new_state)
+        predicted = np.where(projected != new_state, 0.0, growth1 * move)
+        return projected, predicted
     lam, vec = np.linalg.eig(jac.matrix)
     growth = (1.0 + lam.astype(complex)) ** jump
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -299,6 +445,14 @@ def _linear_jump(
     if np.any(projected != new_state):
         predicted = np.where(projected != new_state, 0.0, predicted)
     return projected, predicted
+
+
+def _relative_misfit(
+    actual: np.ndarray, predicted: np.ndarray, move: np.ndarray, state: np.ndarray
+) -> float:
+    """Largest per-coordinate prediction error, relative to that coordinate's own move."""
+    scale = np.abs(move) + PATH_ATOL * np.maximum(1.0, np.abs(state))
+    return float(np.max(np.abs(actual - predicted) / scale))
 
 
 def _official_stop(

@@ -53,6 +53,11 @@ class M2(Estimator):
             hess = ((1.0 - resid) @ (inv_gap * inv_gap)) / n
             return np.array([grad]), np.array([[hess]])
 
+        def scalar_grad_hess(err_inf: float, base: np.ndarray) -> tuple[float, float]:
+            inv_gap = 1.0 / (y - err_inf)
+            resid = -np.log(inv_gap) - base
+            return -float(resid @ inv_gap) / n, float((1.0 - resid) @ (inv_gap * inv_gap)) / n
+
         def outer_step(state: np.ndarray, k: int) -> np.ndarray:
             log_beta, c = linear_fit(state)
             base = log_beta + c * log_x
@@ -62,6 +67,7 @@ class M2(Estimator):
                 lower=lower,
                 upper=upper,
                 movable=np.array([True]),
+                offset_only=path.ScalarProblem(lambda v: scalar_grad_hess(v, base), y_min),
             )
             if k < path.GRAD_ITERATIONS:
                 return path.gradient_epochs(problem, state)

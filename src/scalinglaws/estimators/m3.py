@@ -35,20 +35,19 @@ class M3(Estimator):
         log_y = np.log(y)
         inv_x = 1.0 / x
         gamma, beta, c = 0.0, 1.0, 0.0
-        converged = False
-        for iteration in range(1, self.max_iterations + 1):
+        iterations, converged = 0, False
+        while iterations < self.max_iterations and not converged:
+            iterations += 1
             previous_beta = beta
             log_beta, c = _simple_regression(np.log(inv_x + gamma), log_y)
             beta, c = float(np.exp(log_beta)), max(0.0, c)
             gamma = _best_gamma(inv_x, y, log_y, log_beta, c, gamma)
-            if abs(beta - previous_beta) < BETA_TOL:
-                converged = True
-                break
+            converged = abs(beta - previous_beta) < BETA_TOL
         params = {"beta": beta, "c": c, "gamma": gamma}
         return FitResult(
             params=params,
             objective=square_log_objective(y, m3_law(params, x)),
-            iterations=iteration,
+            iterations=iterations,
             converged=converged,
             predictor=lambda z: m3_law(params, z),
         )

@@ -106,6 +106,12 @@ class M4(Estimator):
                 upper=upper,
                 movable=np.array([True, self.update_err_0]),
             )
+            if alpha == 0 or not self.update_err_0:
+                # ε_0 cannot move (no gradient or curvature when α = 0): a problem in ε_∞ alone.
+                fixed_part = base + alpha * np.log(state[1] - y)
+                problem.offset_only = path.ScalarProblem(
+                    lambda v: _offset_grad_hess(y, v, fixed_part), y_min
+                )
             if k < path.GRAD_ITERATIONS:
                 return path.gradient_epochs(problem, state)
             return path.newton_epochs(problem, state)
@@ -156,3 +162,11 @@ def _grad_hess(
         [cross, alpha * ((alpha + resid) @ (v * v)) / n],
     ])  # fmt: skip
     return grad, hess
+
+
+def _offset_grad_hess(y: np.ndarray, err_inf: float, fixed_part: np.ndarray) -> tuple[float, float]:
+    """Gradient and curvature in ε_∞ alone; ``fixed_part`` = base + α log(ε_0 − ε), ε_0 fixed."""
+    u = 1.0 / (y - err_inf)
+    resid = -np.log(u) - fixed_part
+    n = y.size
+    return -float(resid @ u) / n, float((1.0 - resid) @ (u * u)) / n

@@ -1,0 +1,26 @@
+"""scalinglaws: fit, rank and tabulate scaling-law estimators on learning-curve datasets.
+
+Run from the repository root with `snakemake --cores 2`; see README.md.
+"""
+
+from snakemake.utils import min_version
+
+min_version("9.19")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

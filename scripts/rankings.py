@@ -1,0 +1,21 @@
+"""Rule rankings: per-domain win fractions, mean RMSE and mean rank of the estimators."""
+
+from typing import Any
+
+from _rulekit import log, log_to_file, read_text_csv, to_numbers
+
+from scalinglaws.fitting import SCORE_COLUMNS
+from scalinglaws.io import write_csv_atomic
+from scalinglaws.rankings import rankings
+
+
+def main(smk: Any) -> None:
+    scores = to_numbers(read_text_csv(smk.input.scores, SCORE_COLUMNS), ["rmse"])
+    table = rankings(scores, decimals=int(smk.params.decimals))
+    write_csv_atomic(table, smk.output.rankings)
+    log(f"ranked {table['estimator'].nunique()} estimators in {table['domain'].nunique()} domains")
+
+
+if __name__ == "__main__":
+    log_to_file(snakemake)  # noqa: F821 - injected by Snakemake
+    main(snakemake)  # noqa: F821

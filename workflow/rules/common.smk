@@ -1,0 +1,216 @@
+"""Parse-time setup: config validation, the curves of every dataset, and their fit batches.
+
+The raw dataset CSVs are read and validated here, when the Snakefile is parsed (about 0.1 s
+for the 92-curve benchmark), so curve keys and batches are known without checkpoints, and bad
+input stops the run before any job starts, with the library's message (file, row, column).
+
+Incremental reruns: every fit job gets a digest of its own curves as a param and reads the raw
+CSV files as ancient() inputs. Editing one curve changes one batch's digest, so only that
+batch is refitted (then merge, rankings, tables); the other batches see no change.
+"""
+
+import glob
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
+from snakemake.utils import validate
+
+# Use the repository's library when it is not installed (e.g. in a bare Snakemake env).
+sys.path.append(str(Path(workflow.basedir) / "src"))
+
+import scalinglaws
+from scalinglaws.curves import KEY_COLUMNS, SOURCE, curves_from_table, read_tables
+from scalinglaws.errors import ScalingLawsError
+from scalinglaws.estimators import registry
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+LIBRARY_DIR = Path(scalinglaws.__file__).parent
+N_BATCHES = config["fit"]["batches"]
+BATCH_WIDTH = len(str(N_BATCHES - 1))
+
+
+def library_code(*parts):
+    """A digest of library source files or packages (relative to the scalinglaws package).
+
+    Passed as a param, so that editing the library code behind a rule reruns its jobs, as
+    Snakemake's own code trigger does for the rule's script.
+    """
+    h = hashlib.sha256()
+    for part in parts:
+        path = LIBRARY_DIR / part
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            h.update(file.relative_to(LIBRARY_DIR).as_posix().encode("utf-8") + b"\0")
+            h.update(file.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def fail(message):
+    """Stop with ``message`` alone: a WorkflowError would append a traceback of this file."""
+    logger.error(message)
+    raise SystemExit(1)
+
+
+def dataset_files(name, pattern):
+    """The CSV files of one dataset: the file named, or the sorted matches of a glob."""
+    paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+    paths = [p for p in paths if Path(p).is_file()]
+    if not paths:
+        fail(
+            f"dataset {name!r}: no CSV file matches path {pattern!r} "
+            f"(relative to the working directory {Path.cwd()})"
+        )
+    return paths
+
+
+def batch_of(key):
+    """A curve's batch: a stable hash of its key modulo the batch count."""
+    text = "\x1f".join((key.domain, key.task, key.model))
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % N_BATCHES:0{BATCH_WIDTH}d}"
+
+
+def curve_digest(curve):
+    """A digest of everything a fit sees of one curve: its key and its points."""
+    h = hashlib.sha256()
+    for part in (curve.key.domain, curve.key.task, curve.key.model):
+        h.update(part.encode("utf-8") + b"\x1f")
+    for values in (curve.x_fit, curve.y_fit, curve.x_test, curve.y_test):
+        values = np.ascontiguousarray(values, dtype="<f8")
+        h.update(values.size.to_bytes(8, "little") + values.tobytes())
+    return h.hexdigest()
+
+
+def load_dataset(name, entry):
+    """Files and batches of one dataset; bad input stops the run with the library's message."""
+    paths = dataset_files(name, entry["path"])
+    try:
+        table = read_tables(paths)
+        curves = curves_from_table(table)
+    except ScalingLawsError as exc:
+        fail(f"dataset {name!r} has bad input:\n{exc}")
+    if not curves:
+        fail(f"dataset {name!r} ({', '.join(paths)}) holds no curves")
+    sources = table.groupby(list(KEY_COLUMNS), sort=False)[SOURCE].unique()
+    batches = {}
+    for curve in curves:
+        batch = batches.setdefault(
+            batch_of(curve.key), {"curves": {}, "domains": set(), "files": set()}
+        )
+        batch["curves"][curve.key.slug] = curve_digest(curve)
+        batch["domains"].add(curve.key.domain)
+        batch["files"].update(sources[(curve.key.domain, curve.key.task, curve.key.model)])
+    for batch in batches.values():
+        batch["files"] = [path for path in paths if path in batch["files"]]
+    return {"paths": paths, "domains": sorted({c.key.domain for c in curves}), "batches": batches}
+
+
+def check_estimators(estimators, domains):
+    """Build every configured estimator for every domain once, so typos fail before any job."""
+    for name, spec in estimators.items():
+        if name not in registry.names():
+            fail(
+                f"config: estimators: unknown estimator {name!r}; "
+                f"registered: {', '.join(registry.names())}"
+            )
+        for domain in domains:
+            try:
+                registry.make(name, **registry.options_for(spec, domain))
+            except (ScalingLawsError, TypeError, ValueError) as exc:
+                fail(f"config: estimators: {name}, options for domain {domain}: {exc}")
+
+
+DATASETS = {name: load_dataset(name, entry) for name, entry in config["datasets"].items()}
+check_estimators(
+    config["estimators"], sorted({d for ds in DATASETS.values() for d in ds["domains"]})
+)
+
+
+wildcard_constraints:
+    dataset="|".join(re.escape(name) for name in DATASETS),
+    batch=r"\d+",
+
+
+def final_outputs():
+    """The outputs of every dataset: the validated curves and the contract files."""
+    return expand(
+        [
+            "results/{dataset}/curves.csv",
+            "results/{dataset}/scores.csv",
+            "results/{dataset}/predictions.csv",
+            "results/{dataset}/rankings.csv",
+            "results/{dataset}/tables/rankings.md",
+            "results/{dataset}/tables/rankings.tex",
+        ],
+        dataset=sorted(DATASETS),
+    )
+
+
+def raw_tables(wildcards):
+    """The raw CSV files of a dataset."""
+    return DATASETS[wildcards.dataset]["paths"]
+
+
+def batch_tables(wildcards):
+    """The raw CSV files holding the curves of one batch, with modification times ignored.
+
+    Only those files: adding a CSV file with new curves to a dataset then changes the inputs
+    of the batches that get the new curves, not of every batch.
+    """
+    return [ancient(path) for path in _batch(wildcards)["files"]]
+
+
+def batch_outputs(kind):
+    """Input function: one per-batch file of ``kind`` (scores/predictions) per batch."""
+
+    def inputs(wildcards):
+        batches = sorted(DATASETS[wildcards.dataset]["batches"])
+        return expand(
+            "results/{dataset}/batches/{batch}/{kind}.csv",
+            dataset=wildcards.dataset,
+            batch=batches,
+            kind=kind,
+        )
+
+    return inputs
+
+
+def batch_curves(wildcards):
+    """Slugs of the curves in one batch, sorted."""
+    return sorted(_batch(wildcards)["curves"])
+
+
+def batch_digest(wildcards):
+    """One digest over the curves of a batch: changes exactly when one of them changes."""
+    curves = _batch(wildcards)["curves"]
+    text = "\n".join(f"{slug} {curves[slug]}" for slug in sorted(curves))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def batch_estimators(wildcards):
+    """The estimator config resolved for the domains of one batch.
+
+    Only the options that apply to the batch's curves are passed, so changing an option of
+    one domain reruns only the batches holding curves of that domain.
+    """
+    domains = sorted(_batch(wildcards)["domains"])
+    return {
+        name: {"by_domain": {d: registry.options_for(spec, d) for d in domains}}
+        for name, spec in config["estimators"].items()
+    }
+
+
+def _batch(wildcards):
+    """The batch record of ``wildcards.dataset``/``wildcards.batch``."""
+    batches = DATASETS[wildcards.dataset]["batches"]
+    if wildcards.batch not in batches:
+        raise WorkflowError(
+            f"dataset {wildcards.dataset!r} has no batch {wildcards.batch!r}; "
+            f"batches with curves: {', '.join(sorted(batches))}"
+        )
+    return batches[wildcards.batch]

@@ -1,0 +1,33 @@
+rule fit:
+    """Fit every configured estimator to every curve of one batch and score the extrapolation.
+
+    The job reads the raw CSV files holding its curves (validating them with the library) and
+    fits only its own curves. Those inputs are ancient(): editing one curve touches a whole
+    CSV file, and that alone must not rerun every batch. A batch reruns when its `digest`
+    param (the data of its curves), its curve list, its estimator options or the library code
+    behind it (`code`) change, or when its outputs are missing. Reading the ingest rule's
+    output instead would not work: Snakemake does not evaluate the params of jobs downstream
+    of a job that will run, so with an ancient input the changed batch would be skipped.
+    """
+    input:
+        tables=batch_tables,
+    output:
+        scores="results/{dataset}/batches/{batch}/scores.csv",
+        predictions="results/{dataset}/batches/{batch}/predictions.csv",
+    log:
+        "logs/{dataset}/fit/{batch}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/fit/{batch}.tsv"
+    conda:
+        "../../envs/scalinglaws.yaml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=30,
+    params:
+        curves=batch_curves,
+        digest=batch_digest,
+        estimators=batch_estimators,
+        code=library_code("curves.py", "fitting.py", "metrics.py", "errors.py", "estimators"),
+    script:
+        "../../scripts/fit.py"
