@@ -24,7 +24,7 @@ cheaply:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,24 +53,56 @@ class ScalarProblem:
     data_limit: float
 
 
-@dataclass
-class InnerProblem:
-    """The offsets' sub-problem for fixed linear parameters.
+Hess2 = tuple[float, float, float, float, float]  # g0, g1, h00, h01, h11
 
-    ``grad_hess(s)`` returns the gradient and Hessian of 0.5 * mean(r^2) in the offsets;
-    ``gap(s)`` the distance from each offset to the data (a step must stay well inside it);
-    ``lower``/``upper`` the projection box; ``movable`` which offsets are learnable.
+
+@dataclass
+class ChunkPlan:
+    """How the last evaluation of T split its inner loop into chunks, shared by one fit.
+
+    Jacobian probes T(s + δ e_i) must discretise the inner loop exactly as T(s) did, or the
+    finite differences measure the discretisation instead of T: while ``replaying``, inner
+    runs reuse ``last`` without re-checking. (Starting each evaluation's chunk search from the
+    previous one's sizes was measured too: erratic, up to 10 s on one curve; not kept.)
     """
 
-    grad_hess: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-    gap: Callable[[np.ndarray], np.ndarray]
-    lower: np.ndarray
-    upper: np.ndarray
-    movable: np.ndarray
-    offset_only: ScalarProblem | None = None  # set when only ε_∞ can move (M2; M4 with α = 0)
+    last: tuple[str, list[int]] = ("chunks", [])
+    replaying: bool = False
+
+    def record(self, kind: str, chunks: list[int]) -> None:
+        if not self.replaying:
+            self.last = (kind, chunks)
+
+
+@dataclass
+class InnerProblem:
+    """The offsets' sub-problem (ε_∞, ε_0) for fixed linear parameters, in plain floats.
+
+    ``grad_hess(a, b)`` returns (g0, g1, h00, h01, h11), the gradient and Hessian of
+    0.5 * mean(r^2) at ε_∞ = a, ε_0 = b; offsets must stay inside the data: a < ``y_min``,
+    b > ``y_max``. ``lower``/``upper`` bound the projection box; ``movable`` says which offsets
+    are learnable. ``offset_only`` is set when only ε_∞ can move (M2; M4 with α = 0).
+    """
+
+    grad_hess: Callable[[float, float], Hess2] | None
+    y_min: float
+    y_max: float
+    lower: tuple[float, float]
+    upper: tuple[float, float]
+    movable: tuple[bool, bool]
+    offset_only: ScalarProblem | None = None
+    plan: ChunkPlan = field(default_factory=ChunkPlan)
 
     def project(self, s: np.ndarray) -> np.ndarray:
-        return np.minimum(np.maximum(s, self.lower), self.upper)
+        return np.array([_clip(s[i], self.lower[i], self.upper[i]) for i in range(len(s))])
+
+    def gaps(self, a: float, b: float) -> tuple[float, float]:
+        return self.y_min - a, b - self.y_max
+
+
+def _clip(value: float, low: float, high: float) -> float:
+    """The official projection: raise to ``low``, then cap at ``high``."""
+    return min(max(value, low), high)
 
 
 def gradient_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
@@ -85,58 +117,57 @@ def newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
     When the steps provably forget where they started (see :func:`_contracted_newton`), the
     end point follows from the stationary point; otherwise the steps are run in chunks.
     """
-    if problem.offset_only is None:
-        end = _contracted_newton(problem, s)
+    plan = problem.plan
+    replay_chunks = plan.replaying and plan.last[0] == "chunks"
+    if problem.offset_only is None and not replay_chunks:
+        end = _contracted_newton(problem, float(s[0]), float(s[1]))
         if end is not None:
-            return end
+            plan.record("contracted", [])
+            return np.array(end)
     return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True)
 
 
-def _contracted_newton(problem: InnerProblem, s: np.ndarray) -> np.ndarray | None:
+def _contracted_newton(problem: InnerProblem, a: float, b: float) -> tuple[float, float] | None:
     """End of the damped Newton loop as s* + M^100 (s - s*), or None if that is not safe.
 
     s* is the stationary point (full Newton) and M = I - 0.1 D^{-1} H the loop's linear rate
-    there. Safe means: both offsets move, H is positive definite at s and all along the
-    Newton iterates, s* lies strictly inside the box, and M^100, measured in units of each
-    offset's gap to the data, is below ``CONTRACTED`` — then the nonlinear start of the loop
-    no longer shows at its end.
+    there. Safe means: both offsets move, H is positive definite all along the Newton
+    iterates, s* lies strictly inside the box, and M^100, measured in units of each offset's
+    gap to the data, is below ``CONTRACTED`` — then the nonlinear start of the loop no longer
+    shows at its end.
     """
-    g, hess = problem.grad_hess(s)
-    if not (problem.movable.all() and np.all(np.abs(hess.diagonal()) > MIN_CURVATURE)):
+    g0, g1, h00, h01, h11 = problem.grad_hess(a, b)
+    if not (all(problem.movable) and abs(h00) > MIN_CURVATURE and abs(h11) > MIN_CURVATURE):
         return None
-    point = s.copy()
+    pa, pb = a, b
     for _ in range(30):
-        if not _positive_definite_2x2(hess):
+        det = h00 * h11 - h01 * h01
+        if not (h00 > 0 and det > 0):
             return None
-        step = -_solve_2x2(hess, g)
-        if np.any(np.abs(step) >= 0.5 * problem.gap(point)):
+        step_a = -(h11 * g0 - h01 * g1) / det
+        step_b = -(h00 * g1 - h01 * g0) / det
+        gap_a, gap_b = problem.gaps(pa, pb)
+        if abs(step_a) >= 0.5 * gap_a or abs(step_b) >= 0.5 * gap_b:
             return None
-        point = point + step
-        g, hess = problem.grad_hess(point)
-        if np.all(np.abs(step) <= 1e-10 * problem.gap(point)):
+        pa, pb = pa + step_a, pb + step_b
+        g0, g1, h00, h01, h11 = problem.grad_hess(pa, pb)
+        gap_a, gap_b = problem.gaps(pa, pb)
+        if abs(step_a) <= 1e-10 * gap_a and abs(step_b) <= 1e-10 * gap_b:
             break
     else:
         return None
-    if np.any(point <= problem.lower) or np.any(point >= problem.upper):
+    inside_a = problem.lower[0] < pa < problem.upper[0]
+    if not (inside_a and problem.lower[1] < pb < problem.upper[1]):
         return None
-    rate = np.eye(2) - NEWTON_LR * hess / hess.diagonal()[:, None]
-    shrink = np.linalg.matrix_power(rate, NEWTON_EPOCHS)
-    scale = problem.gap(point)
-    if np.max(np.abs(shrink * scale[None, :] / scale[:, None])) > CONTRACTED:
+    rate = (1.0 - NEWTON_LR, -NEWTON_LR * h01 / h00, -NEWTON_LR * h01 / h11, 1.0 - NEWTON_LR)
+    m11, m12, m21, m22 = _power_2x2(rate, NEWTON_EPOCHS)
+    if max(abs(m11), abs(m12) * gap_b / gap_a, abs(m21) * gap_a / gap_b, abs(m22)) > CONTRACTED:
         return None
-    return problem.project(point + shrink @ (s - point))
-
-
-def _positive_definite_2x2(hess: np.ndarray) -> bool:
-    return bool(hess[0, 0] > 0 and hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0] > 0)
-
-
-def _solve_2x2(hess: np.ndarray, g: np.ndarray) -> np.ndarray:
-    det = hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0]
-    return np.array([
-        (hess[1, 1] * g[0] - hess[0, 1] * g[1]) / det,
-        (hess[0, 0] * g[1] - hess[1, 0] * g[0]) / det,
-    ])  # fmt: skip
+    da, db = a - pa, b - pb
+    return (
+        _clip(pa + m11 * da + m12 * db, problem.lower[0], problem.upper[0]),
+        _clip(pb + m21 * da + m22 * db, problem.lower[1], problem.upper[1]),
+    )
 
 
 def _run_epochs(problem: InnerProblem, s: np.ndarray, epochs: int, *, newton: bool) -> np.ndarray:
@@ -144,38 +175,126 @@ def _run_epochs(problem: InnerProblem, s: np.ndarray, epochs: int, *, newton: bo
 
     Within a chunk of m steps g is linearised, g(s + d) = g + H d, so the steps form a linear
     recurrence with a closed-form total move. A chunk is kept only if the gradient at its end
-    matches the model's prediction to within ``MODEL_RTOL``; otherwise it is halved (down to a
-    literal step). Coordinates on a bound and pushed outwards stay there, as the projection
-    keeps them.
+    matches the model's prediction to within ``MODEL_RTOL`` (and, for Newton steps, whose
+    factors 0.1/h_ii are frozen over the chunk, if h_ii barely changed); otherwise it is
+    halved, down to a literal step. Coordinates on a bound and pushed outwards stay there, as
+    the projection keeps them.
     """
     if problem.offset_only is not None:
         out = s.copy()
-        run = _scalar_newton if newton else _scalar_gradient
-        lower, upper = float(problem.lower[0]), float(problem.upper[0])
-        out[0] = run(problem.offset_only, float(s[0]), lower, upper)
+        bounds = (problem.lower[0], problem.upper[0])
+        if newton:
+            out[0] = _scalar_newton(problem.offset_only, float(s[0]), *bounds)
+        else:
+            out[0] = _scalar_gradient(problem.offset_only, float(s[0]), *bounds, problem.plan)
         return out
+    a, b = float(s[0]), float(s[1])
+    plan = problem.plan
+    replay = list(plan.last[1]) if plan.replaying and plan.last[0] == "chunks" else None
     remaining = chunk = epochs
-    g, hess = problem.grad_hess(s)
+    accepted: list[int] = []
+    hess = problem.grad_hess(a, b)
     while remaining > 0:
-        chunk = min(chunk, remaining)
-        rate, usable = _preconditioner(hess, newton)
-        movable = problem.movable & usable & ~_pinned(problem, s, -rate * g)
-        step = _recurrence_move(g, hess, rate, movable, chunk)
-        new_s = problem.project(s + step)
-        if chunk > 1 and not np.all(np.abs(step) <= 0.5 * problem.gap(s)):
+        chunk = replay.pop(0) if replay else min(chunk, remaining)
+        rates = _step_factors(problem, a, b, hess, newton)
+        da, db = _recurrence_move(hess, rates, chunk)
+        gap_a, gap_b = problem.gaps(a, b)
+        checked = replay is None and chunk > 1
+        if checked and (abs(da) > 0.5 * gap_a or abs(db) > 0.5 * gap_b):
             chunk //= 2
             continue
-        new_g, new_hess = problem.grad_hess(new_s)
-        floor = 1e-9 * np.abs(hess.diagonal()) * problem.gap(s)
-        if chunk > 1 and not _model_held(
-            g, hess, new_g, new_hess, new_s - s, movable, newton, floor
-        ):
+        na = _clip(a + da, problem.lower[0], problem.upper[0])
+        nb = _clip(b + db, problem.lower[1], problem.upper[1])
+        new_hess = problem.grad_hess(na, nb)
+        gaps = (gap_a, gap_b)
+        if checked and not _model_held(hess, new_hess, na - a, nb - b, rates, gaps, newton):
             chunk //= 2
             continue
-        s, g, hess = new_s, new_g, new_hess
+        a, b, hess = na, nb, new_hess
         remaining -= chunk
+        accepted.append(chunk)
         chunk *= 2
-    return s
+    plan.record("chunks", accepted)
+    return np.array([a, b])
+
+
+def _step_factors(
+    problem: InnerProblem, a: float, b: float, hess: Hess2, newton: bool
+) -> tuple[float, float]:
+    """P = diag(p0, p1) of the official step s <- s - P g; 0 for offsets that do not move.
+
+    Gradient steps use 1e-8; Newton steps 0.1/h_ii where |h_ii| > 1e-5. An offset that is
+    not learnable, or sits on a bound of the box and is pushed outwards, does not move.
+    """
+    g0, g1, h00, _, h11 = hess
+    factors = []
+    for i, (grad, curv, value) in enumerate(((g0, h00, a), (g1, h11, b))):
+        if not problem.movable[i] or (newton and abs(curv) <= MIN_CURVATURE):
+            factors.append(0.0)
+            continue
+        rate = NEWTON_LR / curv if newton else GRAD_LR
+        push = -rate * grad
+        pinned = (value <= problem.lower[i] and push < 0) or (
+            value >= problem.upper[i] and push > 0
+        )
+        factors.append(0.0 if pinned else rate)
+    return factors[0], factors[1]
+
+
+def _model_held(
+    hess: Hess2,
+    new_hess: Hess2,
+    da: float,
+    db: float,
+    rates: tuple[float, float],
+    gaps: tuple[float, float],
+    newton: bool,
+) -> bool:
+    """Did the chunk's quadratic model hold for every offset that moved?
+
+    The gradient at the chunk's end must be g + H d to within ``MODEL_RTOL`` (plus a floor,
+    1e-9 |h_ii| gap_i, that counts as rounding near a stationary point), and for Newton steps
+    the curvature h_ii must have drifted by less than ``MODEL_RTOL``.
+    """
+    g0, g1, h00, h01, h11 = hess
+    n0, n1, k00, _, k11 = new_hess
+    checks = (
+        (rates[0], g0, n0, g0 + h00 * da + h01 * db, h00, k00, gaps[0]),
+        (rates[1], g1, n1, g1 + h01 * da + h11 * db, h11, k11, gaps[1]),
+    )
+    for rate, grad, new_grad, predicted, curv, new_curv, gap in checks:
+        if rate == 0.0:
+            continue
+        floor = 1e-9 * abs(curv) * gap
+        if abs(new_grad - predicted) > MODEL_RTOL * max(abs(grad), abs(new_grad)) + floor:
+            return False
+        if newton and abs(new_curv - curv) > MODEL_RTOL * abs(curv):
+            return False
+    return True
+
+
+def _recurrence_move(hess: Hess2, rates: tuple[float, float], steps: int) -> tuple[float, float]:
+    """Total move of ``steps`` iterations of d <- d - P (g + H d), P = diag(rates), from d = 0.
+
+    The move is -S P g with S = sum_{j<m} (I - P H)^j, summed by doubling.
+    """
+    g0, g1, h00, h01, h11 = hess
+    p0, p1 = rates
+    matrix = (1.0 - p0 * h00, -p0 * h01, -p1 * h01, 1.0 - p1 * h11)
+    s11, s12, s21, s22 = _doubling_sum_2x2(*matrix, steps)
+    return -(s11 * p0 * g0 + s12 * p1 * g1), -(s21 * p0 * g0 + s22 * p1 * g1)
+
+
+def _power_2x2(matrix: tuple[float, float, float, float], power: int) -> tuple[float, ...]:
+    """M^power for a 2x2 M, by repeated squaring."""
+    result: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0)
+    base: tuple[float, ...] = matrix
+    while power:
+        if power & 1:
+            result = _mul(result, base)
+        base = _mul(base, base)
+        power >>= 1
+    return result
 
 
 def _scalar_newton(problem: ScalarProblem, v: float, lower: float, upper: float) -> float:
@@ -212,91 +331,35 @@ def _scalar_literal_newton(problem: ScalarProblem, v: float, lower: float, upper
     return v
 
 
-def _scalar_gradient(problem: ScalarProblem, v: float, lower: float, upper: float) -> float:
+def _scalar_gradient(
+    problem: ScalarProblem, v: float, lower: float, upper: float, plan: ChunkPlan
+) -> float:
     """1,000 projected gradient steps in ε_∞ alone, in validated linear-recurrence chunks."""
+    replay = list(plan.last[1]) if plan.replaying else None
     remaining = chunk = GRAD_EPOCHS
+    accepted: list[int] = []
     g, h = problem.grad_hess(v)
     while remaining > 0:
-        chunk = min(chunk, remaining)
+        chunk = replay.pop(0) if replay else min(chunk, remaining)
+        checked = replay is None and chunk > 1
         factor = 1.0 - GRAD_LR * h
         total = _doubling_sum_1x1(factor, chunk) * GRAD_LR
         new_v = min(max(v - total * g, lower), upper)
         room = problem.data_limit - v
-        if chunk > 1 and abs(new_v - v) > 0.5 * room:
+        if checked and abs(new_v - v) > 0.5 * room:
             chunk //= 2
             continue
         new_g, new_h = problem.grad_hess(new_v)
         misfit = abs(new_g - (g + h * (new_v - v)))
-        if chunk > 1 and misfit > MODEL_RTOL * max(abs(g), abs(new_g)) + 1e-9 * abs(h) * room:
+        if checked and misfit > MODEL_RTOL * max(abs(g), abs(new_g)) + 1e-9 * abs(h) * room:
             chunk //= 2
             continue
         v, g, h = new_v, new_g, new_h
         remaining -= chunk
+        accepted.append(chunk)
         chunk *= 2
+    plan.record("chunks", accepted)
     return v
-
-
-def _model_held(
-    g: np.ndarray,
-    hess: np.ndarray,
-    new_g: np.ndarray,
-    new_hess: np.ndarray,
-    move: np.ndarray,
-    movable: np.ndarray,
-    newton: bool,
-    floor: np.ndarray,
-) -> bool:
-    """Did the chunk's model hold: the gradient at its end is g + H d, and, for Newton steps
-    whose factors 0.1/h_ii were frozen over the chunk, the curvatures h_ii barely changed?
-
-    ``floor`` is the gradient misfit that counts as rounding (near a stationary point the
-    gradient itself vanishes, so a purely relative test would never pass).
-    """
-    scale = np.maximum(np.abs(g), np.abs(new_g)) + floor / MODEL_RTOL + 1e-300
-    if np.any((np.abs(new_g - (g + hess @ move)) > MODEL_RTOL * scale)[movable]):
-        return False
-    if newton:
-        old_h, new_h = hess.diagonal(), new_hess.diagonal()
-        drift = np.abs(new_h - old_h) > MODEL_RTOL * np.abs(old_h)
-        return not np.any(drift[movable])
-    return True
-
-
-def _preconditioner(hess: np.ndarray, newton: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Per-coordinate step factors P and which coordinates the official rule lets move."""
-    diag = hess.diagonal()
-    if not newton:
-        return np.full_like(diag, GRAD_LR), np.ones_like(diag, dtype=bool)
-    usable = np.abs(diag) > MIN_CURVATURE
-    return np.where(usable, NEWTON_LR / np.where(usable, diag, 1.0), 0.0), usable
-
-
-def _pinned(problem: InnerProblem, s: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Coordinates sitting on a bound of the box and pushed outwards by ``direction``."""
-    return ((s <= problem.lower) & (direction < 0)) | ((s >= problem.upper) & (direction > 0))
-
-
-def _recurrence_move(
-    g: np.ndarray, hess: np.ndarray, rate: np.ndarray, movable: np.ndarray, steps: int
-) -> np.ndarray:
-    """Total move of ``steps`` iterations of d <- d - P (g + H d), P = diag(rate), from d = 0.
-
-    The move is -S P g with S = sum_{j<m} (I - P H)^j, summed by doubling in plain floats
-    (1x1 or 2x2: numpy's per-call cost would exceed the arithmetic).
-    """
-    move = np.zeros_like(g)
-    if movable.all() and g.size == 2:
-        m11, m12 = 1.0 - rate[0] * hess[0, 0], -rate[0] * hess[0, 1]
-        m21, m22 = -rate[1] * hess[1, 0], 1.0 - rate[1] * hess[1, 1]
-        s11, s12, s21, s22 = _doubling_sum_2x2(m11, m12, m21, m22, steps)
-        p0, p1 = rate[0] * g[0], rate[1] * g[1]
-        move[0] = -(s11 * p0 + s12 * p1)
-        move[1] = -(s21 * p0 + s22 * p1)
-        return move
-    for i in np.flatnonzero(movable):
-        factor = 1.0 - rate[i] * hess[i, i]
-        move[i] = -_doubling_sum_1x1(float(factor), steps) * rate[i] * g[i]
-    return move
 
 
 def _doubling_sum_1x1(factor: float, steps: int) -> float:
@@ -356,6 +419,7 @@ def follow_path(
     project: Callable[[np.ndarray], np.ndarray],
     state: np.ndarray,
     max_iterations: int,
+    plan: ChunkPlan | None = None,
 ) -> PathEnd:
     """Emulate the official outer loop ``s_{k+1} = T(s_k) = outer_step(s_k, k)`` and its stop.
 
@@ -377,7 +441,7 @@ def follow_path(
         phase_end = GRAD_ITERATIONS if k < GRAD_ITERATIONS else max_iterations
         jump = max(1, min(jump, phase_end - k))
         idx = np.flatnonzero(move != 0)
-        jac = _Jacobian.measure(outer_step, state, move, idx, k) if jump > 1 else None
+        jac = _Jacobian.measure(outer_step, state, move, idx, k, plan) if jump > 1 else None
         while True:
             new_state, predicted = _linear_jump(state, move, jac, jump, project)
             new_move = outer_step(new_state, k + jump) - new_state
@@ -400,15 +464,29 @@ class _Jacobian:
 
     @classmethod
     def measure(
-        cls, outer_step: OuterStep, state: np.ndarray, move: np.ndarray, idx: np.ndarray, k: int
+        cls,
+        outer_step: OuterStep,
+        state: np.ndarray,
+        move: np.ndarray,
+        idx: np.ndarray,
+        k: int,
+        plan: ChunkPlan | None,
     ) -> _Jacobian:
-        """By forward differences, one probe per moving coordinate."""
+        """By forward differences, one probe per moving coordinate; the probes replay the
+        inner chunking of the evaluation that gave ``move`` (the last one made)."""
         matrix = np.empty((idx.size, idx.size))
         for col, i in enumerate(idx):
             delta = 1e-7 * max(abs(state[i]), 1e-3)
             probe = state.copy()
             probe[i] += delta
-            matrix[:, col] = ((outer_step(probe, k) - probe)[idx] - move[idx]) / delta
+            if plan is not None:
+                plan.replaying = True
+            try:
+                probe_move = outer_step(probe, k) - probe
+            finally:
+                if plan is not None:
+                    plan.replaying = False
+            matrix[:, col] = (probe_move[idx] - move[idx]) / delta
         return cls(idx, matrix)
 
 

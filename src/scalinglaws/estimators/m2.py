@@ -46,28 +46,25 @@ class M2(Estimator):
 
         n = y.size
 
-        def grad_hess(state: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            inv_gap = 1.0 / (y - state[0])
-            resid = -np.log(inv_gap) - base
-            grad = -(resid @ inv_gap) / n
-            hess = ((1.0 - resid) @ (inv_gap * inv_gap)) / n
-            return np.array([grad]), np.array([[hess]])
-
-        def scalar_grad_hess(err_inf: float, base: np.ndarray) -> tuple[float, float]:
+        def offset_grad_hess(err_inf: float, base: np.ndarray) -> tuple[float, float]:
             inv_gap = 1.0 / (y - err_inf)
             resid = -np.log(inv_gap) - base
             return -float(resid @ inv_gap) / n, float((1.0 - resid) @ (inv_gap * inv_gap)) / n
+
+        plan = path.ChunkPlan()
 
         def outer_step(state: np.ndarray, k: int) -> np.ndarray:
             log_beta, c = linear_fit(state)
             base = log_beta + c * log_x
             problem = path.InnerProblem(
-                grad_hess=lambda s: grad_hess(s, base),
-                gap=lambda s: np.array([y_min - s[0]]),
-                lower=lower,
-                upper=upper,
-                movable=np.array([True]),
-                offset_only=path.ScalarProblem(lambda v: scalar_grad_hess(v, base), y_min),
+                grad_hess=None,
+                y_min=y_min,
+                y_max=float(y.max()),
+                lower=(float(lower[0]), 0.0),
+                upper=(float(upper[0]), 0.0),
+                movable=(True, False),
+                offset_only=path.ScalarProblem(lambda v: offset_grad_hess(v, base), y_min),
+                plan=plan,
             )
             if k < path.GRAD_ITERATIONS:
                 return path.gradient_epochs(problem, state)
@@ -80,6 +77,7 @@ class M2(Estimator):
             project=lambda s: np.minimum(np.maximum(s, lower), upper),
             state=start,
             max_iterations=self.max_iterations,
+            plan=plan,
         )
         log_beta, c = linear_fit(end.state)
         params = {"beta": float(np.exp(log_beta)), "c": float(c), "err_inf": float(end.state[0])}

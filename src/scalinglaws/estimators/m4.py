@@ -96,15 +96,19 @@ class M4(Estimator):
         def linear_fit(state: np.ndarray) -> np.ndarray:
             return nnls.solve(np.log(y - state[0]))
 
+        plan = path.ChunkPlan()
+
         def outer_step(state: np.ndarray, k: int) -> np.ndarray:
             log_beta, neg_c, alpha = linear_fit(state)
             base = log_beta - neg_c * log_x
             problem = path.InnerProblem(
-                grad_hess=lambda s: _grad_hess(y, s, alpha, base),
-                gap=lambda s: np.array([y_min - s[0], s[1] - y_max]),
-                lower=lower,
-                upper=upper,
-                movable=np.array([True, self.update_err_0]),
+                grad_hess=lambda a, b: _grad_hess(y, a, b, alpha, base),
+                y_min=y_min,
+                y_max=y_max,
+                lower=(float(lower[0]), float(lower[1])),
+                upper=(float(upper[0]), float(upper[1])),
+                movable=(True, self.update_err_0),
+                plan=plan,
             )
             if alpha == 0 or not self.update_err_0:
                 # ε_0 cannot move (no gradient or curvature when α = 0): a problem in ε_∞ alone.
@@ -122,6 +126,7 @@ class M4(Estimator):
             project=project,
             state=project(np.array([y_min - path.ERR_MARGIN, err_0_init])),
             max_iterations=self.max_iterations,
+            plan=plan,
         )
         log_beta, neg_c, alpha = linear_fit(end.state)
         params = {
@@ -148,20 +153,24 @@ class M4(Estimator):
 
 
 def _grad_hess(
-    y: np.ndarray, state: np.ndarray, alpha: float, base: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient and Hessian of 0.5·mean(r²) in (ε_∞, ε_0), r = log(ε−ε_∞) − α log(ε_0−ε) − base."""
+    y: np.ndarray, err_inf: float, err_0: float, alpha: float, base: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """Gradient and Hessian of 0.5·mean(r²) in (ε_∞, ε_0), r = log(ε−ε_∞) − α log(ε_0−ε) − base.
+
+    Returns (g_∞, g_0, h_∞∞, h_∞0, h_00) as floats.
+    """
     n = y.size
-    u = 1.0 / (y - state[0])
-    v = 1.0 / (state[1] - y)
+    u = 1.0 / (y - err_inf)
+    v = 1.0 / (err_0 - y)
     resid = -np.log(u) + alpha * np.log(v) - base
-    grad = np.array([-(resid @ u) / n, -alpha * (resid @ v) / n])
-    cross = alpha * (u @ v) / n
-    hess = np.array([
-        [((1.0 - resid) @ (u * u)) / n, cross],
-        [cross, alpha * ((alpha + resid) @ (v * v)) / n],
-    ])  # fmt: skip
-    return grad, hess
+    uu, vv = u * u, v * v
+    return (
+        -float(resid @ u) / n,
+        -alpha * float(resid @ v) / n,
+        float((1.0 - resid) @ uu) / n,
+        alpha * float(u @ v) / n,
+        alpha * float((alpha + resid) @ vv) / n,
+    )
 
 
 def _offset_grad_hess(y: np.ndarray, err_inf: float, fixed_part: np.ndarray) -> tuple[float, float]:
