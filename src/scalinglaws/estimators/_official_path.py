@@ -420,6 +420,7 @@ def follow_path(
     state: np.ndarray,
     max_iterations: int,
     plan: ChunkPlan | None = None,
+    regime_of: Callable[[np.ndarray], object] | None = None,
 ) -> PathEnd:
     """Emulate the official outer loop ``s_{k+1} = T(s_k) = outer_step(s_k, k)`` and its stop.
 
@@ -431,7 +432,9 @@ def follow_path(
     otherwise m is halved, down to one literal iteration. J is measured afresh by finite
     differences for every jump (secant updates were tried: cheaper, but a stale J let wrong
     jumps through on 3 of 188 reference fits). No jump crosses ``k = 100``, where the official
-    loop switches from gradient to Newton epochs.
+    loop switches from gradient to Newton epochs, and none crosses a change of ``regime_of``
+    (M4: which least-squares coefficients sit on their non-negativity bound): there the
+    official loop can stop abruptly (β pinned at 1 gives |Δβ| = 0), so we go step by step.
     """
     k, jump = 0, 1
     move = outer_step(state, k) - state
@@ -442,11 +445,13 @@ def follow_path(
         jump = max(1, min(jump, phase_end - k))
         idx = np.flatnonzero(move != 0)
         jac = _Jacobian.measure(outer_step, state, move, idx, k, plan) if jump > 1 else None
+        regime = regime_of(state) if regime_of is not None else None
         while True:
             new_state, predicted = _linear_jump(state, move, jac, jump, project)
             new_move = outer_step(new_state, k + jump) - new_state
             error = _relative_misfit(new_move, predicted, move, state)
-            if jump == 1 or error <= JUMP_RTOL:
+            same_regime = regime_of is None or regime_of(new_state) == regime
+            if jump == 1 or (error <= JUMP_RTOL and same_regime):
                 break
             jump //= 2
         k += jump

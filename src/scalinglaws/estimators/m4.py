@@ -127,6 +127,7 @@ class M4(Estimator):
             state=project(np.array([y_min - path.ERR_MARGIN, err_0_init])),
             max_iterations=self.max_iterations,
             plan=plan,
+            regime_of=lambda s: nnls.support(np.log(y - s[0])),
         )
         log_beta, neg_c, alpha = linear_fit(end.state)
         params = {

@@ -1,0 +1,147 @@
+"""Fidelity to the official code: our M1-M4 against per-curve results of the official
+optimisers on 47 of the 92 benchmark curves (tests/data/official_m1_m4_sample.csv).
+
+The fits run once per module (188 of them; M2 and M4 dominate the cost).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scalinglaws.curves import Curve, CurveKey, read_curves
+from scalinglaws.estimators import registry
+from scalinglaws.metrics import extrapolation_rmse, rmse_standard_error
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "data" / "official_m1_m4_sample.csv"
+BENCHMARK = sorted((ROOT / "data" / "benchmark").glob("*.csv"))
+
+# The official notebook's per-domain M4 constructors; M1-M3 use their defaults.
+M4_OPTIONS: dict[str, dict[str, Any]] = {
+    "IC": {"err_0": 1.0, "up_bound": 1.0},
+    "NMT": {"err_0": 1.0},
+    "LM": {"err_0": 1.0},
+    "BB": {"err_0": 1.001, "up_bound": 1.0},
+}
+DOMAINS = tuple(M4_OPTIONS)
+METHODS = ("M1", "M2", "M3", "M4")
+
+PAIR_SHARE = 0.95  # share of (curve, method) pairs whose RMSE must match
+PAIR_ABS, PAIR_REL = 1e-3, 0.02  # a pair matches if |ours - official| <= max(abs, rel * official)
+MEAN_REL = 0.02  # per (domain, method) mean RMSE
+PARAM_REL = 1e-6  # M1 and M3 parameters
+SE_ABS, SE_REL = 1e-4, 0.05  # rmse_se of matching pairs
+
+
+def options_for(domain: str, method: str) -> dict[str, Any]:
+    """The notebook's constructor options for ``method`` on ``domain``."""
+    return dict(M4_OPTIONS[domain]) if method == "M4" else {}
+
+
+def _fit_pair(curve: Curve, method: str) -> dict[str, Any]:
+    result = registry.make(method, **options_for(curve.key.domain, method)).fit(
+        curve.x_fit, curve.y_fit
+    )
+    y_pred = result.predict(curve.x_test)
+    return {
+        "ours_rmse": extrapolation_rmse(curve.y_test, y_pred),
+        "ours_se": rmse_standard_error(curve.y_test, y_pred),
+        "ours_params": result.params,
+        "ours_n_fit": curve.n_fit,
+        "ours_n_test": curve.n_test,
+    }
+
+
+@pytest.fixture(scope="module")
+def comparison() -> pd.DataFrame:
+    """The reference rows joined with our RMSE, SE, parameters and point counts."""
+    reference = pd.read_csv(SAMPLE, dtype={"domain": str, "task": str, "model": str})
+    curves = {curve.key: curve for curve in read_curves(BENCHMARK)}
+    rows = []
+    for ref in reference.itertuples(index=False):
+        curve = curves[CurveKey(ref.domain, ref.task, ref.model)]
+        rows.append(_fit_pair(curve, ref.method))
+    table = pd.concat([reference, pd.DataFrame(rows)], axis=1)
+    table["ref_params"] = [json.loads(text) for text in table["params"]]
+    table["rmse_ok"] = (table["ours_rmse"] - table["rmse"]).abs() <= np.maximum(
+        PAIR_ABS, PAIR_REL * table["rmse"]
+    )
+    return table
+
+
+def test_sample_covers_every_domain_and_method(comparison: pd.DataFrame) -> None:
+    assert len(comparison) == 188
+    assert comparison.groupby(["domain", "task", "model"]).ngroups == 47
+    assert set(comparison["domain"]) == set(DOMAINS)
+    counts = comparison.groupby(["domain", "task", "model"])["method"].apply(sorted)
+    assert all(methods == list(METHODS) for methods in counts)
+
+
+def test_curves_have_reference_point_counts(comparison: pd.DataFrame) -> None:
+    assert (comparison["ours_n_fit"] == comparison["n_fit"]).all()
+    assert (comparison["ours_n_test"] == comparison["n_test"]).all()
+
+
+def test_every_fit_scores(comparison: pd.DataFrame) -> None:
+    assert np.isfinite(comparison["ours_rmse"]).all()
+    assert np.isfinite(comparison["ours_se"]).all()
+
+
+def test_rmse_matches_official_per_pair(
+    comparison: pd.DataFrame, record_property: pytest.RecordProperty
+) -> None:
+    matched = int(comparison["rmse_ok"].sum())
+    total = len(comparison)
+    record_property("pairs_within_tolerance", f"{matched}/{total}")
+    print(f"\nRMSE within max({PAIR_ABS}, {PAIR_REL:.0%} of official): {matched}/{total} pairs")
+    misses = comparison.loc[~comparison["rmse_ok"], ["domain", "task", "model", "method"]]
+    for miss in misses.itertuples(index=False):
+        print(f"  miss: {miss.domain} / {miss.task} / {miss.model} {miss.method}")
+    assert matched >= math.ceil(PAIR_SHARE * total), misses.to_string()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_mean_rmse_per_domain_matches_official(
+    comparison: pd.DataFrame, domain: str, method: str
+) -> None:
+    rows = comparison[(comparison["domain"] == domain) & (comparison["method"] == method)]
+    assert len(rows) > 0
+    ours, official = rows["ours_rmse"].mean(), rows["rmse"].mean()
+    deviation = ours / official - 1.0
+    print(f"\n{domain} {method}: mean RMSE {ours:.6g} vs {official:.6g} ({deviation:+.2e})")
+    assert ours == pytest.approx(official, rel=MEAN_REL)
+
+
+@pytest.mark.parametrize("method", ["M1", "M3"])
+def test_closed_form_params_match_official(comparison: pd.DataFrame, method: str) -> None:
+    rows = comparison[comparison["method"] == method]
+    mismatches = []
+    for row in rows.itertuples(index=False):
+        ours, ref = row.ours_params, row.ref_params
+        assert set(ours) == set(ref), (row.task, row.model)
+        for name, value in ref.items():
+            if not math.isclose(ours[name], value, rel_tol=PARAM_REL, abs_tol=0.0):
+                label = f"{row.domain}/{row.task}/{row.model}"
+                mismatches.append(f"{label} {name}: ours {ours[name]!r}, official {value!r}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("method", ["M2", "M4"])
+def test_iterative_params_have_reference_names(comparison: pd.DataFrame, method: str) -> None:
+    rows = comparison[comparison["method"] == method]
+    assert all(set(r.ours_params) == set(r.ref_params) for r in rows.itertuples(index=False))
+
+
+def test_rmse_standard_error_matches_official(comparison: pd.DataFrame) -> None:
+    rows = comparison[comparison["rmse_ok"]]
+    tolerance = np.maximum(SE_ABS, SE_REL * rows["rmse_se"])
+    bad = rows[(rows["ours_se"] - rows["rmse_se"]).abs() > tolerance]
+    assert bad.empty, bad[["domain", "task", "model", "method", "ours_se", "rmse_se"]].to_string()
