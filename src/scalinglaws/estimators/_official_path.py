@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scalinglaws.estimators.base import FitResult, square_log_objective
+
 ERR_MARGIN = 1e-3  # official ERR_MARGIN: offsets stay this far from the data
 GRAD_ITERATIONS = 100  # outer iterations that use gradient descent
 GRAD_EPOCHS, GRAD_LR = 1000, 1e-8
@@ -409,6 +411,24 @@ class PathEnd:
     state: np.ndarray
     iterations: int
     converged: bool
+
+
+def fit_result(
+    end: PathEnd,
+    params: dict[str, float],
+    law: Callable[[dict[str, float], np.ndarray], np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+) -> FitResult:
+    """The FitResult of a fit that followed the official path to ``end``."""
+    return FitResult(
+        params=params,
+        objective=square_log_objective(y, law(params, x)),
+        iterations=end.iterations,
+        converged=end.converged,
+        predictor=lambda z: law(params, z),
+        message="" if end.converged else "stopped at max_iterations, as the official code does",
+    )
 
 
 OuterStep = Callable[[np.ndarray, int], np.ndarray]

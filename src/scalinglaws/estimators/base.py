@@ -66,6 +66,11 @@ class Estimator(ABC):
         """Fit to sorted, unique, positive ``x`` and positive ``y``."""
 
 
+def square_log_objective(y: np.ndarray, y_fit: np.ndarray) -> float:
+    """The official reporting objective 0.5 ‖log ŷ − log y‖₂ (a norm, not its square)."""
+    return float(0.5 * np.linalg.norm(np.log(y_fit) - np.log(y)))
+
+
 def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Return float copies of (x, y) sorted by x, or raise FitError saying what is wrong."""
     x = np.asarray(x, dtype=float).ravel()

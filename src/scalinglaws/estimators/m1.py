@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglaws.estimators.base import Estimator, FitResult
-from scalinglaws.estimators.m2 import power_law, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, square_log_objective
+from scalinglaws.estimators.m2 import power_law
 
 
 class M1(Estimator):

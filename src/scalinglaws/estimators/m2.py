@@ -20,11 +20,6 @@ def power_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
     return params["err_inf"] + params["beta"] * np.asarray(x, dtype=float) ** params["c"]
 
 
-def square_log_objective(y: np.ndarray, y_fit: np.ndarray) -> float:
-    """The official reporting objective 0.5 ‖log ŷ − log y‖₂ (a norm, not its square)."""
-    return float(0.5 * np.linalg.norm(np.log(y_fit) - np.log(y)))
-
-
 class M2(Estimator):
     """ε_x = ε_∞ + β x^c, on the official optimiser's path."""
 
@@ -81,11 +76,4 @@ class M2(Estimator):
         )
         log_beta, c = linear_fit(end.state)
         params = {"beta": float(np.exp(log_beta)), "c": float(c), "err_inf": float(end.state[0])}
-        return FitResult(
-            params=params,
-            objective=square_log_objective(y, power_law(params, x)),
-            iterations=end.iterations,
-            converged=end.converged,
-            predictor=lambda z: power_law(params, z),
-            message="" if end.converged else "stopped at max_iterations, as the official code does",
-        )
+        return path.fit_result(end, params, power_law, x, y)

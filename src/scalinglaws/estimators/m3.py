@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglaws.estimators.base import Estimator, FitResult
-from scalinglaws.estimators.m2 import square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, square_log_objective
 
 BETA_TOL = 1e-10
 

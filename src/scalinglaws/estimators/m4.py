@@ -23,7 +23,6 @@ import numpy as np
 from scalinglaws.estimators import _official_path as path
 from scalinglaws.estimators._linear import FixedDesignNNLS
 from scalinglaws.estimators.base import Estimator, FitResult
-from scalinglaws.estimators.m2 import square_log_objective
 
 ALPHA_ZERO = 1e-5  # official: below this α the prediction is the M2 power law
 
@@ -137,14 +136,7 @@ class M4(Estimator):
             "err_inf": float(end.state[0]),
             "err_0": float(end.state[1]),
         }
-        return FitResult(
-            params=params,
-            objective=square_log_objective(y, m4_law(params, x)),
-            iterations=end.iterations,
-            converged=end.converged,
-            predictor=lambda z: m4_law(params, z),
-            message="" if end.converged else "stopped at max_iterations, as the official code does",
-        )
+        return path.fit_result(end, params, m4_law, x, y)
 
     def _initial_err_0(self, y_max: float) -> float:
         """The configured ε_0, or max ε + 1e-3 when none is given or it is not above the data."""
