@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import rankdata
 
 DOMAIN_ORDER = ("IC", "NMT", "LM", "BB")
 """Canonical domain order of the paper; other domains follow alphabetically."""
@@ -96,7 +95,7 @@ def rankings(scores: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
     rows = []
     for domain in domains:
         errors = domain.truncated_errors(decimals)
-        wins, ranks = _wins(errors), rankdata(errors, method="average", axis=1)
+        wins, ranks = _wins(errors), _average_ranks(errors)
         for j, name in enumerate(estimators):
             failed = domain.failed[:, j]
             rows.append(
@@ -207,3 +206,11 @@ def _domain_order(domains: Sequence[Hashable] | dict) -> list[Hashable]:
 def _describe(curve: tuple) -> str:
     """Human-readable curve key for error messages."""
     return "curve " + ", ".join(f"{c}={v!r}" for c, v in zip(CURVE_COLUMNS, curve, strict=True))
+
+
+def _average_ranks(errors: np.ndarray) -> np.ndarray:
+    """Rank of each estimator on each curve (row), 1 = best, ties sharing their mean rank.
+
+    pandas' ranking instead of scipy.stats.rankdata: importing scipy.stats costs ~1.4 s per job.
+    """
+    return pd.DataFrame(errors).rank(axis=1, method="average").to_numpy()
