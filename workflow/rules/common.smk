@@ -136,8 +136,13 @@ wildcard_constraints:
     batch=r"\d+",
 
 
+# Per-dataset targets added by later rule files (figures, paper tables): each appends
+# path patterns with a {dataset} wildcard, and `rule all` asks for them for every dataset.
+EXTRA_TARGETS = []
+
+
 def final_outputs():
-    """The outputs of every dataset: the validated curves and the contract files."""
+    """The outputs of every dataset: the validated curves, the contract files and extras."""
     return expand(
         [
             "results/{dataset}/curves.csv",
@@ -146,6 +151,7 @@ def final_outputs():
             "results/{dataset}/rankings.csv",
             "results/{dataset}/tables/rankings.md",
             "results/{dataset}/tables/rankings.tex",
+            *EXTRA_TARGETS,
         ],
         dataset=sorted(DATASETS),
     )
