@@ -18,6 +18,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/paper.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -136,7 +136,7 @@ wildcard_constraints:
     batch=r"\d+",
 
 
-# Per-dataset targets added by later rule files (figures, paper tables): each appends
+# Per-dataset targets added by later .smk files (figures, paper tables); each appends
 # path patterns with a {dataset} wildcard, and `rule all` asks for them for every dataset.
 EXTRA_TARGETS = []
 

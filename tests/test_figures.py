@@ -1,0 +1,199 @@
+"""Tests of the figures: each figure draws from tiny fitted data, saving is byte-stable, the
+laws rebuild the stored predictions, and unsupported figures become "not applicable" notes."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import pyplot as plt
+
+from scalinglaws.curves import CurveKey, read_curves
+from scalinglaws.errors import ScalingLawsError
+from scalinglaws.fitting import fit_curves
+from scalinglaws.plots import bars, curves, exponents, laws
+from scalinglaws.plots.theme import NotApplicable, not_applicable, save
+from scalinglaws.rankings import rankings
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# M4 with few iterations: the plots need a fit, not the best one (keeps the tests fast)
+ESTIMATORS = {
+    "M1": {},
+    "M2": {},
+    "M3": {},
+    "M4": {"options": {"err_0": 1.0, "max_iterations": 100}},
+}
+CURVES = [
+    ("IC", "inet_5", "BiT/50/1", 0.9, -0.15),
+    ("IC", "inet_10", "BiT/101/3", 0.75, -0.28),
+    ("LM", "val_loss", "1.68e+07", 0.95, -0.3),
+    ("LM", "val_loss", "1.07e+09", 0.9, -0.35),
+]
+
+
+def write_curves(path: Path) -> Path:
+    """Synthetic learning curves (8 fit + 4 extrapolation points each) and a too-short one."""
+    rows = []
+    x = np.geomspace(1e6, 1e9, 12)
+    for domain, task, model, floor, c in CURVES:
+        y = 0.3 * floor + 0.7 * floor * (x / 1e6) ** (c * 0.5)
+        rows += [
+            (domain, task, model, xi, yi, int(i < 8))
+            for i, (xi, yi) in enumerate(zip(x, y, strict=True))
+        ]
+    rows += [("LM", "val_loss", "short", 1e6, 0.9, 1), ("LM", "val_loss", "short", 1e7, 0.8, 0)]
+    columns = ["Domain", "Task", "Model", "Seen Examples", "Loss", "Training"]
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    path = write_curves(tmp_path_factory.mktemp("figures") / "curves.csv")
+    scores, predictions = fit_curves(read_curves([path]), ESTIMATORS)
+    return {"scores": scores, "predictions": predictions, "rankings": rankings(scores, 3)}
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the rule scripts read it back from CSV: every cell text."""
+    return frame.astype(str).replace("nan", "")
+
+
+def assert_png(fig) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    assert buffer.getvalue().startswith(PNG_MAGIC) and len(buffer.getvalue()) > 5_000
+
+
+@pytest.mark.parametrize("name", ["fig1_top", "fig5", "fig8"])
+def test_curve_figures_draw(fitted, name) -> None:
+    draw = getattr(curves, name)
+    scores, predictions = as_text(fitted["scores"]), as_text(fitted["predictions"])
+    if name == "fig5":  # a copy of the BiT/101/3 curve stands in for ViT/B/16
+        scores, predictions = (
+            pd.concat([f, f[f["model"] == "BiT/101/3"].assign(model="ViT/B/16")])
+            for f in (scores, predictions)
+        )
+    assert_png(draw(scores, predictions))
+
+
+def test_fig8_rows_by_model_size_and_failed_fit_noted(fitted) -> None:
+    keys = curves.lm_keys(fitted["scores"])
+    assert [k.model for k in keys] == ["1.68e+07", "1.07e+09", "short"]
+    fig = curves.fig8(fitted["scores"], fitted["predictions"])  # numeric columns work too
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(t.startswith("fit failed") for t in texts)
+    assert len(fig.axes) == 3 * 4
+    plt.close(fig)
+
+
+def test_appendix_curve_figure_and_new_estimator_without_law(fitted) -> None:
+    scores, predictions = fitted["scores"], fitted["predictions"]
+    extra_scores = scores[scores["estimator"] == "M2"].assign(estimator="M9")
+    extra_predictions = predictions[predictions["estimator"] == "M2"].assign(estimator="M9")
+    scores = pd.concat([scores, extra_scores])
+    predictions = pd.concat([predictions, extra_predictions])
+    key = CurveKey("IC", "inet_5", "BiT/50/1")
+    fig = curves.curve_figure(scores, predictions, key)
+    assert [ax.get_title() for ax in fig.axes] == ["M1", "M2", "M3", "M4", "M9"]
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("no law registered" in t for t in texts)
+    plt.close(fig)
+
+
+def test_bars_and_exponents_draw(fitted) -> None:
+    assert_png(bars.fig1_bottom(as_text(fitted["rankings"])))
+    fig6 = exponents.fig6(as_text(fitted["scores"]))
+    assert len(fig6.axes) == 4  # four estimators with c; one family (BiT)
+    assert_png(fig6)
+    assert_png(exponents.fig7(as_text(fitted["scores"]), as_text(fitted["predictions"])))
+    fig9 = exponents.fig9(fitted["scores"])
+    assert len(fig9.axes) == 4
+    assert_png(fig9)
+
+
+def test_exponent_sign_follows_the_paper(fitted) -> None:
+    table = exponents.exponents(fitted["scores"])
+    assert (table["c"] < 0).all()
+    m3 = fitted["scores"].query("estimator == 'M3' and status == 'ok'")
+    stored = json.loads(m3["params"].iloc[0])["c"]
+    assert laws.scaling_exponent("M3", m3["params"].iloc[0]) == -stored
+
+
+def test_saving_twice_is_byte_identical(fitted, tmp_path) -> None:
+    for i in (1, 2):
+        save(bars.fig1_bottom(fitted["rankings"]), tmp_path / f"run{i}" / "fig")
+    for ext in ("png", "pdf"):
+        first = (tmp_path / "run1" / f"fig.{ext}").read_bytes()
+        assert first == (tmp_path / "run2" / f"fig.{ext}").read_bytes(), ext
+    assert b"CreationDate" not in (tmp_path / "run1" / "fig.pdf").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "run1").iterdir()) == ["fig.pdf", "fig.png"]
+
+
+def test_laws_rebuild_stored_predictions(fitted) -> None:
+    scores = as_text(fitted["scores"])
+    predictions = fitted["predictions"]
+    checked = 0
+    for row in scores[scores["status"] == "ok"].itertuples(index=False):
+        mine = predictions[
+            (predictions["task"] == row.task)
+            & (predictions["model"] == row.model)
+            & (predictions["estimator"] == row.estimator)
+        ]
+        rebuilt = laws.rebuild(row.estimator, row.params, mine["x"].to_numpy())
+        np.testing.assert_allclose(rebuilt, mine["y_pred"].to_numpy(), rtol=1e-9)
+        checked += 1
+    assert checked >= 4 * len(CURVES)
+
+
+def test_unknown_law_is_a_clear_error_and_can_be_registered() -> None:
+    with pytest.raises(ScalingLawsError, match="no law registered for estimator 'M9'"):
+        laws.rebuild("M9", {"beta": 1.0}, np.array([1.0]))
+    try:
+        laws.register_law("M9", lambda p, x: p["beta"] * x)
+        assert laws.rebuild("M9", '{"beta": 2.0}', np.array([3.0])).tolist() == [6.0]
+    finally:
+        laws.LAWS.pop("M9")
+        laws.EXPONENT_SIGN.pop("M9")
+
+
+def test_not_applicable(fitted) -> None:
+    ic_only = fitted["scores"][fitted["scores"]["domain"] == "IC"]
+    with pytest.raises(NotApplicable, match="LM"):
+        curves.fig8(ic_only, fitted["predictions"])
+    with pytest.raises(NotApplicable):
+        exponents.fig9(ic_only)
+    lm_only = fitted["scores"][fitted["scores"]["domain"] == "LM"]
+    for draw in (curves.fig1_top, curves.fig5):
+        with pytest.raises(NotApplicable):
+            draw(lm_only, fitted["predictions"])
+    with pytest.raises(NotApplicable):
+        exponents.fig6(lm_only)
+    with pytest.raises(NotApplicable, match="M4 fits"):
+        exponents.fig7(lm_only, fitted["predictions"])
+    fig = not_applicable("needs the curve IC / inet_10 / BiT/101/3", title="fig1_top")
+    assert "not applicable: needs" in fig.axes[0].texts[0].get_text()
+    assert_png(fig)
+
+
+def test_script_writes_note_for_unsupported_figure(fitted, tmp_path, monkeypatch) -> None:
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    monkeypatch.syspath_prepend(str(scripts))
+    spec = importlib.util.spec_from_file_location("figures_script", scripts / "figures.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "figures_script", module)
+    spec.loader.exec_module(module)
+    lm_only = {k: v[v["domain"] == "LM"] for k, v in fitted.items()}
+    note = module.draw("fig1_top", lm_only, tmp_path / "fig1_top")
+    assert note == "needs the curve IC / inet_10 / BiT/101/3"
+    assert (tmp_path / "fig1_top.png").read_bytes().startswith(PNG_MAGIC)
+    slugs = module.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
+    assert slugs == sorted(k.slug for k in curves.curve_keys(lm_only["scores"]))
+    assert len(list((tmp_path / "c").glob("*.png"))) == len(slugs) == 3
