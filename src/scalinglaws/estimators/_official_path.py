@@ -458,8 +458,9 @@ def follow_path(
     move at its end point, ``(I + J)^m F(s)``, to within ``JUMP_RTOL`` of the current move;
     otherwise m is halved, down to one literal iteration. J is measured afresh by finite
     differences for every jump (carrying a secant-updated J after very good jumps was
-    measured: it saves only 10 % of the probes and let wrong jumps through on 2 fits). No jump crosses ``k = 100``, where the official
-    loop switches from gradient to Newton epochs, and none crosses a change of ``regime_of``
+    measured: it saves only 10 % of the probes and let wrong jumps through on 2 fits).
+    No jump crosses ``k = 100``, where the official loop switches from gradient to Newton
+    epochs, and none crosses a change of ``regime_of``
     (M4: which least-squares coefficients sit on their non-negativity bound): there the
     official loop can stop abruptly (β pinned at 1 gives |Δβ| = 0), so we go step by step.
     """
