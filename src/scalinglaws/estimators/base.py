@@ -20,6 +20,7 @@ import numpy as np
 from scalinglaws.errors import FitError
 
 Predictor = Callable[[np.ndarray], np.ndarray]
+Law = Callable[[dict[str, float], np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Estimator(ABC):
 
     name: ClassVar[str]
     min_points: ClassVar[int] = 3
+    law: ClassVar[Law | None] = None  # the fitted curve from (params, x): rebuilds stored fits
+    exponent_sign: ClassVar[float] = 1.0  # turns params["c"] into the paper's exponent
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """Fit the law to points ``(x, y)``; x need not be sorted but must be unique and > 0."""

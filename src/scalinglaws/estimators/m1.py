@@ -16,6 +16,7 @@ class M1(Estimator):
     """ε_x = β x^c, by least squares in log-log space."""
 
     name = "M1"
+    law = staticmethod(power_law)
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         design = np.column_stack([np.ones_like(x), np.log(x)])

@@ -24,6 +24,7 @@ class M2(Estimator):
     """ε_x = ε_∞ + β x^c, on the official optimiser's path."""
 
     name = "M2"
+    law = staticmethod(power_law)
 
     def __init__(self, max_iterations: int = 10_000, lo_bound: float = 0.0) -> None:
         self.max_iterations = int(max_iterations)

@@ -26,6 +26,8 @@ class M3(Estimator):
     """ε_x = β (1/x + γ)^c with γ ≥ 0, c ≥ 0 (official sign convention)."""
 
     name = "M3"
+    law = staticmethod(m3_law)
+    exponent_sign = -1.0  # c here is −c of the paper
 
     def __init__(self, max_iterations: int = 10_000) -> None:
         self.max_iterations = int(max_iterations)

@@ -59,6 +59,7 @@ class M4(Estimator):
     """The paper's estimator M4, on the official optimiser's path."""
 
     name = "M4"
+    law = staticmethod(m4_law)
 
     def __init__(
         self,

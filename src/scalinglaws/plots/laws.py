@@ -1,30 +1,26 @@
 """Fitted curves rebuilt from an estimator's name and its stored parameters.
 
 ``scores.csv`` keeps each fit's parameters as JSON; :func:`rebuild` evaluates the estimator's
-law on any x. A new estimator registers its law once with :func:`register_law` (and, if its
-``c`` uses another sign convention than the paper's, its sign with ``exponent_sign``).
+law on any x. Registered estimators carry their law (``Estimator.law``) and the sign of their
+``c`` (``Estimator.exponent_sign``); :func:`register_law` covers estimators outside the
+registry.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from scalinglaws.errors import ScalingLawsError
-from scalinglaws.estimators.m2 import power_law
-from scalinglaws.estimators.m3 import m3_law
-from scalinglaws.estimators.m4 import m4_law
+from scalinglaws.estimators.base import Law
+from scalinglaws.estimators.registry import ESTIMATORS
 
-Law = Callable[[dict[str, float], np.ndarray], np.ndarray]
-
-LAWS: dict[str, Law] = {"M1": power_law, "M2": power_law, "M3": m3_law, "M4": m4_law}
-
-# Multiplier turning an estimator's stored ``c`` into the paper's scaling exponent. M3 stores
-# the official code's c ≥ 0, which is −c of the paper (README, "params").
-EXPONENT_SIGN: dict[str, float] = {"M3": -1.0}
+# Laws and exponent signs of estimators outside the registry (see register_law).
+LAWS: dict[str, Law] = {}
+EXPONENT_SIGN: dict[str, float] = {}
 
 
 class UnknownLawError(ScalingLawsError):
@@ -37,20 +33,28 @@ def register_law(name: str, law: Law, *, exponent_sign: float = 1.0) -> None:
     EXPONENT_SIGN[name] = float(exponent_sign)
 
 
+def _registered_law(name: str) -> Law | None:
+    if name in LAWS:
+        return LAWS[name]
+    cls = ESTIMATORS.get(name)
+    return None if cls is None else cls.law
+
+
 def has_law(name: str) -> bool:
     """Whether :func:`rebuild` knows estimator ``name``."""
-    return name in LAWS
+    return _registered_law(name) is not None
 
 
 def law_for(name: str) -> Law:
     """The law of estimator ``name``; raises :class:`UnknownLawError` naming the fix."""
-    try:
-        return LAWS[name]
-    except KeyError:
+    law = _registered_law(name)
+    if law is None:
+        known = sorted({*LAWS, *(n for n, c in ESTIMATORS.items() if c.law is not None)})
         raise UnknownLawError(
-            f"no law registered for estimator {name!r} (known: {', '.join(sorted(LAWS))}); "
+            f"no law registered for estimator {name!r} (known: {', '.join(known)}); "
             "register one with scalinglaws.plots.laws.register_law(name, law)"
-        ) from None
+        )
+    return law
 
 
 def parse_params(params: str | Mapping[str, float]) -> dict[str, float]:
@@ -75,4 +79,9 @@ def scaling_exponent(name: str, params: str | Mapping[str, float]) -> float:
     values = parse_params(params)
     if "c" not in values:
         return math.nan
-    return EXPONENT_SIGN.get(name, 1.0) * values["c"]
+    if name in EXPONENT_SIGN:
+        sign = EXPONENT_SIGN[name]
+    else:
+        cls = ESTIMATORS.get(name)
+        sign = 1.0 if cls is None else cls.exponent_sign
+    return sign * values["c"]
