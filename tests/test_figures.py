@@ -3,10 +3,8 @@ laws rebuild the stored predictions, and unsupported figures become "not applica
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,7 @@ from matplotlib import pyplot as plt
 from scalinglaws.curves import CurveKey, read_curves
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.fitting import fit_curves
-from scalinglaws.plots import bars, curves, exponents, laws
+from scalinglaws.plots import bars, curves, exponents, gallery, laws
 from scalinglaws.plots.theme import NotApplicable, not_applicable, save
 from scalinglaws.rankings import rankings
 
@@ -183,13 +181,8 @@ def test_not_applicable(fitted) -> None:
     assert_png(fig)
 
 
-def test_script_writes_note_for_unsupported_figure(fitted, tmp_path, monkeypatch) -> None:
-    scripts = Path(__file__).resolve().parents[1] / "scripts"
-    monkeypatch.syspath_prepend(str(scripts))
-    spec = importlib.util.spec_from_file_location("figures_script", scripts / "figures.py")
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "figures_script", module)
-    spec.loader.exec_module(module)
+def test_gallery_writes_note_for_unsupported_figure(fitted, tmp_path) -> None:
+    module = gallery
     lm_only = {k: v[v["domain"] == "LM"] for k, v in fitted.items()}
     note = module.draw("fig1_top", lm_only, tmp_path / "fig1_top")
     assert note == "needs the curve IC / inet_10 / BiT/101/3"
