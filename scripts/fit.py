@@ -21,7 +21,7 @@ def main(smk: Any) -> None:
         )
     curves = [by_slug[slug] for slug in wanted]
     estimators = smk.params.estimators
-    log(f"batch {smk.wildcards.batch}: {len(curves)} curves x {len(estimators)} estimators")
+    log(f"{len(curves)} curves x {len(estimators)} estimators: {', '.join(estimators)}")
     scores, predictions = fit_curves(curves, estimators)
     write_csv_atomic(sorted_rows(scores, SCORE_ORDER), smk.output.scores)
     write_csv_atomic(sorted_rows(predictions, PREDICTION_ORDER), smk.output.predictions)

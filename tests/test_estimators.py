@@ -246,3 +246,38 @@ def test_fit_result_contract(name: str) -> None:
     assert result.objective == pytest.approx(expected, rel=1e-9)
     assert result.predict(np.float64(1e7)).shape == ()
     assert result.predict(np.full((2, 3), 1e7)).shape == (2, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# The paper's M4 protocol (drop the max-loss fit point, hold ε0 at its loss) and protocols
+# --------------------------------------------------------------------------------------------
+
+
+def test_m4_drop_max_loss_is_fixed_err_0_without_that_point() -> None:
+    x, y = _noisy_curve()
+    y = y.copy()
+    y[3] = y.max() + 0.05  # the max-loss point is not the first one
+    dropped = registry.make("M4", err_0=1.0, drop_max_loss=True).fit(x, y)
+    keep = np.arange(x.size) != 3
+    pinned = registry.make("M4", err_0=float(y[3]), update_err_0=False).fit(x[keep], y[keep])
+    assert dropped.params == pinned.params
+    assert dropped.params["err_0"] == pytest.approx(y[3])
+    notebook = registry.make("M4", err_0=1.0).fit(x, y)
+    assert notebook.params != dropped.params
+
+
+def test_m4_drop_max_loss_needs_enough_points() -> None:
+    with pytest.raises(FitError, match="drop_max_loss leaves 2 fit points"):
+        registry.make("M4", drop_max_loss=True).fit(X[:3], (0.2 + 30.0 * X[:3] ** -0.35))
+
+
+def test_overlay_lays_protocol_options_over_every_domain() -> None:
+    spec = {"options": {"err_0": 1.0}, "by_domain": {"IC": {"up_bound": 1.0}, "BB": {"err_0": 2}}}
+    override = {"options": {"drop_max_loss": True}, "by_domain": {"BB": {"err_0": 3}}}
+    merged = registry.overlay(spec, override)
+    assert registry.options_for(merged, "IC") == {
+        "err_0": 1.0, "up_bound": 1.0, "drop_max_loss": True,
+    }  # fmt: skip
+    assert registry.options_for(merged, "BB") == {"err_0": 3, "drop_max_loss": True}
+    assert registry.options_for(merged, "LM") == {"err_0": 1.0, "drop_max_loss": True}
+    assert registry.overlay(None, None) == {"options": {}, "by_domain": {}}

@@ -12,6 +12,10 @@ Fitted on the square-log loss of Eq. (4) along the official optimiser's path
 ``err_0`` is the starting ε_0 (the paper's random-guessing loss, 1.0 for losses rescaled into
 [0, 1]); ``None``, or a value not above every loss (raw cross-entropy, say), starts it from the
 data at max ε + 1e-3, where the official code would take the log of a negative number.
+
+``drop_max_loss=True`` is the paper's protocol as its code comment describes it and the research
+notes (§7.2) reproduce: drop the fit point with the largest loss and hold ε_0 fixed at that loss
+(``err_0`` and ``update_err_0`` are then ignored).
 Prediction solves w = β x^c (ε_0 − ε_∞ − w)^α for w ∈ [0, ε_0 − ε_∞] exactly (the official code
 searches a grid of 10,000 points) and returns ε_∞ + w.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scalinglaws.errors import FitError
 from scalinglaws.estimators import _official_path as path
 from scalinglaws.estimators._linear import FixedDesignNNLS
 from scalinglaws.estimators.base import Estimator, FitResult
@@ -68,16 +73,23 @@ class M4(Estimator):
         update_err_0: bool = True,
         max_iterations: int = 10_000,
         lo_bound: float = 0.0,
+        drop_max_loss: bool = False,
     ) -> None:
         self.err_0 = None if err_0 is None else float(err_0)
         self.up_bound = None if up_bound is None else float(up_bound)
         self.update_err_0 = bool(update_err_0)
         self.max_iterations = int(max_iterations)
         self.lo_bound = float(lo_bound)
+        self.drop_max_loss = bool(drop_max_loss)
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        update_err_0 = self.update_err_0
+        err_0_init = self.err_0
+        if self.drop_max_loss:
+            x, y, err_0_init = _without_max_loss(x, y)
+            update_err_0 = False
         y_min, y_max = float(y.min()), float(y.max())
-        err_0_init = self._initial_err_0(y_max)
+        err_0_init = _initial_err_0(err_0_init, y_max)
         log_x = np.log(x)
         nnls = FixedDesignNNLS(np.column_stack([np.ones_like(x), -log_x, np.log(err_0_init - y)]))
         lower = np.array([max(0.0, self.lo_bound - path.ERR_MARGIN), y_max + path.ERR_MARGIN])
@@ -107,10 +119,10 @@ class M4(Estimator):
                 y_max=y_max,
                 lower=(float(lower[0]), float(lower[1])),
                 upper=(float(upper[0]), float(upper[1])),
-                movable=(True, self.update_err_0),
+                movable=(True, update_err_0),
                 plan=plan,
             )
-            if alpha == 0 or not self.update_err_0:
+            if alpha == 0 or not update_err_0:
                 # ε_0 cannot move (no gradient or curvature when α = 0): a problem in ε_∞ alone.
                 fixed_part = base + alpha * np.log(state[1] - y)
                 problem.offset_only = path.ScalarProblem(
@@ -139,11 +151,20 @@ class M4(Estimator):
         }
         return path.fit_result(end, params, m4_law, x, y)
 
-    def _initial_err_0(self, y_max: float) -> float:
-        """The configured ε_0, or max ε + 1e-3 when none is given or it is not above the data."""
-        if self.err_0 is None or self.err_0 <= y_max:
-            return y_max + path.ERR_MARGIN
-        return self.err_0
+
+def _initial_err_0(err_0: float | None, y_max: float) -> float:
+    """``err_0``, or max ε + 1e-3 when none is given or it is not above the data."""
+    if err_0 is None or err_0 <= y_max:
+        return y_max + path.ERR_MARGIN
+    return err_0
+
+
+def _without_max_loss(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The points without the one of largest loss (the first if tied), and that loss."""
+    worst = int(np.argmax(y))
+    if y.size - 1 < M4.min_points:
+        raise FitError(f"drop_max_loss leaves {y.size - 1} fit points; M4 needs {M4.min_points}")
+    return np.delete(x, worst), np.delete(y, worst), float(y[worst])
 
 
 def _grad_hess(

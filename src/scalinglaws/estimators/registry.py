@@ -53,3 +53,25 @@ def options_for(spec: Mapping[str, Any] | None, domain: str) -> dict[str, Any]:
     merged = dict(spec.get("options") or {})
     merged.update((spec.get("by_domain") or {}).get(domain) or {})
     return merged
+
+
+def overlay(spec: Mapping[str, Any] | None, override: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An estimator config entry with ``override``'s ``options`` and ``by_domain`` laid over it.
+
+    For one domain the options become: spec options, spec domain options, override options,
+    override domain options (later wins). Used for protocols, e.g. overlaying
+    ``{"options": {"drop_max_loss": True}}`` on the notebook's per-domain M4 settings.
+    """
+    spec, override = spec or {}, override or {}
+    spec_domains = spec.get("by_domain") or {}
+    override_domains = override.get("by_domain") or {}
+    override_options = override.get("options") or {}
+    by_domain = {
+        domain: {
+            **(spec_domains.get(domain) or {}),
+            **override_options,
+            **(override_domains.get(domain) or {}),
+        }
+        for domain in sorted(set(spec_domains) | set(override_domains))
+    }
+    return {"options": {**(spec.get("options") or {}), **override_options}, "by_domain": by_domain}
