@@ -27,7 +27,9 @@ def main(smk: Any) -> None:
         table = sweep_table(curves)
     except NotApplicable:
         table = None
-    write_csv_atomic(pd.DataFrame(columns=SWEEP_COLUMNS) if table is None else table, smk.output.table)
+    write_csv_atomic(
+        pd.DataFrame(columns=SWEEP_COLUMNS) if table is None else table, smk.output.table
+    )
     note = draw(NAME, {"curves": curves, "sweep": table}, Path(smk.output.png).with_suffix(""))
     if note:
         log(f"{NAME}: not applicable: {note}")

@@ -48,7 +48,8 @@ def main(smk: Any) -> None:
     setup = setup_of(smk.params.config)
     start = time.perf_counter()
     curve = synthetic.simulate(setup)
-    log(f"simulated {len(curve)} sizes x {setup.repetitions} runs in {time.perf_counter() - start:.1f} s")
+    seconds = time.perf_counter() - start
+    log(f"simulated {len(curve)} sizes x {setup.repetitions} runs in {seconds:.1f} s")
     write_csv_atomic(synthetic.curve_frame(curve, setup), smk.output.curve)
     cutoffs = list(smk.params.config["cutoffs"])
     fits = synthetic.fit_cutoffs(curve, cutoffs, dict(smk.params.estimators))

@@ -52,7 +52,8 @@ def fit_fixed_exponent(x: np.ndarray, y: np.ndarray, c: float) -> FixedExponentF
     if upper <= 0:
         return _fit_at(0.0, log_x, y, c)
     grid = np.linspace(0.0, upper, GRID_POINTS)
-    values = [_profile(e, log_x, y, c)[0] for e in grid]
+    residual = np.log(y[None, :] - grid[:, None]) - c * log_x[None, :]
+    values = np.sum((residual - residual.mean(axis=1, keepdims=True)) ** 2, axis=1)
     best = int(np.argmin(values))
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
     refined = minimize_scalar(
@@ -64,7 +65,9 @@ def fit_fixed_exponent(x: np.ndarray, y: np.ndarray, c: float) -> FixedExponentF
 
 
 def _fit_at(err_inf: float, log_x: np.ndarray, y: np.ndarray, c: float) -> FixedExponentFit:
-    return FixedExponentFit(c=c, beta=float(np.exp(_profile(err_inf, log_x, y, c)[1])), err_inf=err_inf)
+    return FixedExponentFit(
+        c=c, beta=float(np.exp(_profile(err_inf, log_x, y, c)[1])), err_inf=err_inf
+    )
 
 
 def log_rmse(y: np.ndarray, y_hat: np.ndarray) -> float:

@@ -24,6 +24,11 @@ EXPONENTS = -np.round(np.linspace(0.01, 1.0, 100), 2)  # -0.01, -0.02, ..., -1.0
 LEFT = (-0.24, -0.28, -0.32, -0.36, -0.40)  # "all five curves" between -0.24 and -0.40
 MIDDLE = (-0.01, -0.20, -1.00)
 USED_COLOR, NEW_COLOR = "tab:green", "gold"
+# The paper's colours: blue to red from the flattest to the steepest c (black in between).
+PALETTES = {
+    3: ["tab:blue", "black", "tab:red"],
+    5: ["tab:blue", "black", "tab:purple", "tab:brown", "tab:red"],
+}
 
 
 def curve_points(curves: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +41,10 @@ def curve_points(curves: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     y = pd.to_numeric(rows["Loss"]).to_numpy(dtype=float)
     order = np.argsort(x, kind="stable")
     x, y = x[order], y[order]
-    if not (((x >= FIT_RANGE[0]) & (x <= FIT_RANGE[1])).sum() >= 3 and ((x >= TEST_RANGE[0]) & (x <= TEST_RANGE[1])).any()):
+    if not (
+        ((x >= FIT_RANGE[0]) & (x <= FIT_RANGE[1])).sum() >= 3
+        and ((x >= TEST_RANGE[0]) & (x <= TEST_RANGE[1])).any()
+    ):
         raise NotApplicable("ViT/B/16 inet_10 points in [1e8, 5e8] and in [1e9, 2e9]")
     return x, y
 
@@ -55,12 +63,10 @@ def _curve_panel(ax, x: np.ndarray, y: np.ndarray, exponents: tuple[float, ...])
     ax.scatter(x[fit], y[fit], s=8, color=USED_COLOR, lw=0, label="Used")
     ax.scatter(x[new], y[new], s=8, color=NEW_COLOR, lw=0, label="New")
     grid = np.geomspace(x.min(), x.max(), 300)
-    colors = dict(zip(exponents, ["tab:blue", "black", "tab:purple", "tab:brown", "tab:red"]))
-    if len(exponents) == 3:
-        colors = dict(zip(exponents, ["tab:blue", "black", "tab:red"]))
-    for c in exponents:
+    palette = PALETTES.get(len(exponents), [None] * len(exponents))
+    for c, color in zip(exponents, palette, strict=True):
         law = fx.fit_fixed_exponent(x[fit], y[fit], c)
-        ax.plot(grid, law.predict(grid), color=colors[c], lw=1.5, label=f"c = {c:.2f}")
+        ax.plot(grid, law.predict(grid), color=color, lw=1.5, label=f"c = {c:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(1e8, x.max() * 1.1)
@@ -83,12 +89,20 @@ def fig3(curves: pd.DataFrame, table: pd.DataFrame | None = None) -> Figure:
     axes[0].set_ylabel("10-Shot Error")
     ax = axes[2]
     best = fx.argmins(table)
-    for column, label in (("interpolation_rmse", "Interpolation"), ("extrapolation_rmse", "Extrapolation")):
+    for column, label in (
+        ("interpolation_rmse", "Interpolation"),
+        ("extrapolation_rmse", "Extrapolation"),
+    ):
         ax.plot(table["c"], table[column], label=f"{label} (min at c = {best[column]:.2f})")
     ax.set_yscale("log")
     ax.set_xlim(0.0, -1.0)
     ax.set_xlabel("Scaling exponent c (M2, fixed)")
     ax.set_ylabel("RMSE")
     ax.legend(fontsize="small")
-    fig.suptitle("ViT/B/16, ImageNet 10-shot: M2 with c fixed, fit on x in [1e8, 5e8], extrapolate to [1e9, 2e9]", fontsize="small", fontweight="normal")
+    fig.suptitle(
+        "ViT/B/16, ImageNet 10-shot: M2 with c fixed, "
+        "fit on x in [1e8, 5e8], extrapolate to [1e9, 2e9]",
+        fontsize="small",
+        fontweight="normal",
+    )
     return fig

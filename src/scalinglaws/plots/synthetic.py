@@ -20,7 +20,8 @@ EXTEND = 2.0  # the fitted laws are drawn up to EXTEND × the largest size
 
 
 def exponent_table(fits: pd.DataFrame, paper: dict[float, dict[str, float]]) -> pd.DataFrame:
-    """Columns ``cutoff, estimator, c, paper_c, difference, status, error`` (c in the paper's sign)."""
+    """Columns ``cutoff, estimator, c, paper_c, difference, status, error``; c in the paper's
+    sign (``exponent_sign`` of the estimator), paper_c from ``paper[cutoff][estimator]``."""
     rows = []
     for fit in fits.itertuples(index=False):
         c = laws.scaling_exponent(fit.estimator, fit.params) if fit.status == "ok" else np.nan
@@ -48,12 +49,15 @@ def fig2(curve: pd.DataFrame, fits: pd.DataFrame, noise: float, caption: str = "
         for fit, c in zip(mine.itertuples(index=False), table.loc[mine.index, "c"], strict=True):
             predicted = laws.rebuild(fit.estimator, fit.params, grid) - noise
             shown = np.where(predicted > 0, predicted, np.nan)
-            ax.plot(grid, shown, color=COLORS.get(fit.estimator), label=f"{fit.estimator} c={c:.2f}")
+            ax.plot(
+                grid, shown, color=COLORS.get(fit.estimator), label=f"{fit.estimator} c={c:.2f}"
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"Cutoff = {cutoff:,g}".replace(",", "_"))
         ax.set_xlabel("Data Size")
-        ax.legend(loc="lower left", fontsize="small")
+        if mine.size:
+            ax.legend(loc="lower left", fontsize="small")
     axes[0][0].set_ylabel("Excess Risk")
     axes[0][0].set_ylim(max(1e-4, 0.5 * excess.min()), 1.0)
     if caption:
