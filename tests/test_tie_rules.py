@@ -69,3 +69,22 @@ def test_rankings_accept_the_rule() -> None:
     full = rankings(CASES, 3, credit="full")
     assert full.loc[full["domain"] == "A", "win_fraction"].tolist() == [1.0, 0.5, 0.0]
     assert rankings(CASES, 3)["win_fraction"].sum() == pytest.approx(2.0)
+
+
+def test_reproduction_table_shows_both_rules_beside_the_notebook() -> None:
+    from test_paper import NMT_6L6L, PRINTED, make_run
+
+    from scalinglaws import paper
+
+    # M2 and M4 tie by truncation (0.0121, 0.0129 -> 0.012): shared 0.5 each, full 1 each
+    scores, predictions = make_run(
+        {NMT_6L6L: {"M1": [0.262], "M2": [0.0121], "M3": [0.0892], "M4": [0.0129]}}
+    )
+    printed = paper.load_printed(PRINTED)
+    table = paper.reproduction_table(scores, predictions, printed, win_fractions(scores))
+    bars = table[table["source"] == "figure1"].set_index(["quantity", "estimator"])["ours"]
+    assert [bars[("win_fraction", e)] for e in ("M2", "M4")] == [0.5, 0.5]
+    for rule in paper.FULL_CREDIT_RULES:
+        assert [bars[(rule, e)] for e in ("M1", "M2", "M3", "M4")] == [0.0, 1.0, 0.0, 1.0]
+    main = table[~table["quantity"].isin(list(paper.FULL_CREDIT_RULES))]
+    assert paper.headline(table) == (int(main["agrees"].sum()), len(main))

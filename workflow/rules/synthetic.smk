@@ -14,17 +14,15 @@ SYNTHETIC_OUTPUTS = [
 if config["synthetic"]["enabled"]:
     EXTRA_TARGETS.extend(SYNTHETIC_OUTPUTS)
 
-
-def synthetic_estimators():
-    """Every configured estimator's options for domain `synthetic`, overlaid by the section's."""
-    overlay = config["synthetic"]["estimators"]
-    return {
-        name: {
-            **registry.options_for(spec, "synthetic"),
-            **(overlay.get(name) or {}),
-        }
-        for name, spec in config["estimators"].items()
+# Every configured estimator's options for a domain named "synthetic", overlaid by the
+# section's own `estimators` options (e.g. M4's ε0 = 0.5, a binary classifier's coin flip).
+SYNTHETIC_ESTIMATORS = {
+    name: {
+        **registry.options_for(spec, "synthetic"),
+        **(config["synthetic"]["estimators"].get(name) or {}),
     }
+    for name, spec in config["estimators"].items()
+}
 
 
 rule synthetic:
@@ -52,7 +50,7 @@ rule synthetic:
         runtime=10,
     params:
         config=config["synthetic"],
-        estimators=synthetic_estimators(),
+        estimators=SYNTHETIC_ESTIMATORS,
         code=library_code("synthetic.py", "plots", "estimators"),
     script:
         "../../scripts/synthetic.py"
