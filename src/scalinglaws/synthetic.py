@@ -84,7 +84,9 @@ def test_error(w: np.ndarray, w_star: np.ndarray, noise: float) -> float:
     return noise + (1.0 - 2.0 * noise) * math.acos(cosine) / math.pi
 
 
-def sample(rng: np.random.Generator, n: int, w_star: np.ndarray, noise: float):
+def sample(
+    rng: np.random.Generator, n: int, w_star: np.ndarray, noise: float
+) -> tuple[np.ndarray, np.ndarray]:
     """n points uniform on S^{d-1} (float32) and labels ±1 = sign(⟨w*, x⟩) flipped w.p. δ."""
     x = rng.standard_normal((n, w_star.size), dtype=np.float32)
     x /= np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
@@ -93,7 +95,9 @@ def sample(rng: np.random.Generator, n: int, w_star: np.ndarray, noise: float):
     return x, np.where(flip, -clean, clean).astype(np.float32)
 
 
-def _loss_grad(x: np.ndarray, y: np.ndarray, w: np.ndarray, ridge: float):
+def _loss_grad(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, ridge: float
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Σ log(1 + e^{−y⟨w,x⟩}) + (λ/2)‖w‖², its gradient, and the margins' weights σ(m)σ(−m)."""
     margin = y * (x @ w.astype(np.float32)).astype(np.float64)
     loss = float(np.logaddexp(0.0, -margin).sum()) + 0.5 * ridge * float(w @ w)
