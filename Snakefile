@@ -21,6 +21,8 @@ include: "workflow/rules/protocols.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/synthetic.smk"
+include: "workflow/rules/fixed_exponent.smk"
 
 
 rule all:

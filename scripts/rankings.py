@@ -11,7 +11,7 @@ from scalinglaws.rankings import rankings
 
 def main(smk: Any) -> None:
     scores = to_numbers(read_text_csv(smk.input.scores, SCORE_COLUMNS), ["rmse"])
-    table = rankings(scores, decimals=int(smk.params.decimals))
+    table = rankings(scores, decimals=int(smk.params.decimals), credit=str(smk.params.credit))
     write_csv_atomic(table, smk.output.rankings)
     log(f"ranked {table['estimator'].nunique()} estimators in {table['domain'].nunique()} domains")
 

@@ -7,6 +7,11 @@ every estimator that attains the curve's minimum wins ``1/(number of winners)``.
 win fraction is its summed wins over the domain's curves divided by the number of curves, so
 the fractions of a domain sum to 1. Mean ranks use the same truncated errors (1 = best, ties
 get the average rank).
+
+The paper's Figure 1 bars for NMT, LM and BB instead give **full credit** to every tied
+estimator (their bars sum to more than 1; notes §2): ``credit="full"`` does that. With a
+``margin`` column (each fit's printed ±), an estimator also ties when its RMSE is at most the
+best RMSE plus the best estimator's ± (the rule inferred in the notes from Tables 2-3).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ DOMAIN_ORDER = ("IC", "NMT", "LM", "BB")
 CURVE_COLUMNS = ("domain", "task", "model")
 REQUIRED_COLUMNS = (*CURVE_COLUMNS, "estimator", "rmse", "status")
 STATUSES = ("ok", "failed")
+CREDIT_RULES = ("shared", "full")
+"""``shared``: tied winners split the win (notebook); ``full``: each gets 1 (paper's bars)."""
 FAILED_ERROR = 1.0
 """Error the notebook assigns to a NaN RMSE; used for failed fits too."""
 
@@ -49,6 +56,7 @@ class _Domain:
     name: str
     rmse: np.ndarray
     failed: np.ndarray
+    margin: np.ndarray | None = None
 
     def truncated_errors(self, decimals: int) -> np.ndarray:
         """Notebook errors: failed -> 1.0, then truncated to ``decimals`` decimals."""
@@ -72,30 +80,38 @@ def truncate(values: ArrayLike, decimals: int = 3) -> np.ndarray:
     return np.where(on_boundary, nearest, np.trunc(scaled)) / scale
 
 
-def win_fractions(scores: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
-    """Columns ``domain, estimator, win_fraction``: the notebook's win rule, for every domain."""
-    estimators, domains = _domains(scores)
+def win_fractions(
+    scores: pd.DataFrame, decimals: int = 3, credit: str = "shared", margin: str | None = None
+) -> pd.DataFrame:
+    """Columns ``domain, estimator, win_fraction``: the win rule, for every domain.
+
+    ``credit`` is one of :data:`CREDIT_RULES`; ``margin`` names a column of ``scores`` with
+    each fit's ± (NaN counts as 0): then every estimator whose RMSE is ≤ the best RMSE plus
+    the best estimator's ± ties too (failed fits never do).
+    """
+    estimators, domains = _domains(scores, margin)
     rows = []
     for domain in domains:
-        wins = _wins(domain.truncated_errors(decimals))
+        wins = _wins(domain.truncated_errors(decimals), credit, _margin_ties(domain))
         rows += [(domain.name, name, _column_mean(wins, j)) for j, name in enumerate(estimators)]
     return pd.DataFrame(rows, columns=["domain", "estimator", "win_fraction"])
 
 
-def rankings(scores: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+def rankings(scores: pd.DataFrame, decimals: int = 3, credit: str = "shared") -> pd.DataFrame:
     """One row per (domain, estimator): win fraction, mean RMSE, mean rank, curves and failures.
 
     ``scores`` needs columns ``domain, task, model, estimator, rmse, status`` with one row per
     curve and estimator, and every estimator on every curve. ``mean_rmse`` averages the RMSE of
     the curves that did not fail (NaN if all failed); a row counts as failed when its status is
     ``"failed"`` or its RMSE is not finite. Domains come in :data:`DOMAIN_ORDER`, then
-    alphabetically; estimators in order of first appearance.
+    alphabetically; estimators in order of first appearance. ``credit`` is the tie rule of
+    the win fraction (:data:`CREDIT_RULES`).
     """
     estimators, domains = _domains(scores)
     rows = []
     for domain in domains:
         errors = domain.truncated_errors(decimals)
-        wins, ranks = _wins(errors), _average_ranks(errors)
+        wins, ranks = _wins(errors, credit), _average_ranks(errors)
         for j, name in enumerate(estimators):
             failed = domain.failed[:, j]
             rows.append(
@@ -112,10 +128,29 @@ def rankings(scores: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
 
 
-def _wins(errors: np.ndarray) -> np.ndarray:
-    """Per curve (row): 1/(number of winners) for every estimator equal to the row minimum."""
+def _wins(errors: np.ndarray, credit: str = "shared", ties: np.ndarray | None = None) -> np.ndarray:
+    """Per curve (row), the winners are the estimators equal to the row minimum (or in
+    ``ties``); each gets 1/(number of winners) (``shared``) or 1 (``full``)."""
+    if credit not in CREDIT_RULES:
+        raise ValueError(f"credit must be one of {CREDIT_RULES}, got {credit!r}")
     winners = errors == errors.min(axis=1, keepdims=True)
+    if ties is not None:
+        winners |= ties
+    if credit == "full":
+        return winners.astype(float)
     return winners / winners.sum(axis=1, keepdims=True)
+
+
+def _margin_ties(domain: _Domain) -> np.ndarray | None:
+    """Estimators within the best's ± of the best RMSE, per curve; None without a margin."""
+    if domain.margin is None:
+        return None
+    rmse = np.where(domain.failed, np.inf, domain.rmse)
+    best = np.argmin(np.where(domain.failed, FAILED_ERROR, domain.rmse), axis=1)
+    rows = np.arange(rmse.shape[0])
+    margin = np.nan_to_num(domain.margin[rows, best], nan=0.0)
+    limit = rmse[rows, best] + margin
+    return rmse <= (limit * (1 + BOUNDARY_RTOL))[:, None]
 
 
 def _column_mean(matrix: np.ndarray, j: int) -> float:
@@ -128,9 +163,14 @@ def _mean(values: np.ndarray) -> float:
     return math.fsum(values) / values.size if values.size else float("nan")
 
 
-def _domains(scores: pd.DataFrame) -> tuple[list[Hashable], list[_Domain]]:
+def _domains(
+    scores: pd.DataFrame, margin: str | None = None
+) -> tuple[list[Hashable], list[_Domain]]:
     """Validate ``scores``; return the estimators and each domain's (curves x estimators) data."""
     rmse, failed = _checked_scores(scores)
+    if margin is not None and margin not in scores.columns:
+        raise ValueError(f"scores lacks the margin column {margin!r}")
+    margins = None if margin is None else pd.to_numeric(scores[margin]).to_numpy(dtype=float)
     estimators = list(dict.fromkeys(scores["estimator"]))
     column = {name: j for j, name in enumerate(estimators)}
     curves: dict[tuple, int] = {}
@@ -142,7 +182,7 @@ def _domains(scores: pd.DataFrame) -> tuple[list[Hashable], list[_Domain]]:
             raise ValueError(f"{_describe(curve)} has more than one row for estimator {name!r}")
         cells[cell] = row
     _check_complete(curves, cells, estimators)
-    return estimators, _split_by_domain(curves, cells, len(estimators), rmse, failed)
+    return estimators, _split_by_domain(curves, cells, len(estimators), rmse, failed, margins)
 
 
 def _checked_scores(scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -183,6 +223,7 @@ def _split_by_domain(
     n_estimators: int,
     rmse: np.ndarray,
     failed: np.ndarray,
+    margin: np.ndarray | None = None,
 ) -> list[_Domain]:
     """Gather each domain's rows into (curves x estimators) matrices, domains in order."""
     rows = np.empty((len(curves), n_estimators), dtype=int)
@@ -192,7 +233,12 @@ def _split_by_domain(
     for curve, i in curves.items():
         by_domain.setdefault(curve[0], []).append(i)
     return [
-        _Domain(str(name), rmse[rows[by_domain[name]]], failed[rows[by_domain[name]]])
+        _Domain(
+            str(name),
+            rmse[rows[by_domain[name]]],
+            failed[rows[by_domain[name]]],
+            None if margin is None else margin[rows[by_domain[name]]],
+        )
         for name in _domain_order(by_domain)
     ]
 

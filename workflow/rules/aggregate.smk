@@ -46,6 +46,7 @@ rule rankings:
         runtime=5,
     params:
         decimals=config["rankings"]["decimals"],
+        credit=config["rankings"]["credit"],
         code=library_code("rankings.py"),
     script:
         "../../scripts/rankings.py"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scalinglaws.plots import bars, curves, exponents
+from scalinglaws.plots import bars, curves, exponents, fixed_exponent
 from scalinglaws.plots.theme import NotApplicable, not_applicable, save
 
 FIGURES = {
@@ -25,6 +25,8 @@ FIGURES = {
     "fig7": lambda d: exponents.fig7(d["scores"], d["predictions"]),
     "fig8": lambda d: curves.fig8(d["scores"], d["predictions"]),
     "fig9": lambda d: exponents.fig9(d["scores"]),
+    # Drawn by rule fixed_exponent from the dataset's curves (workflow/rules/fixed_exponent.smk).
+    "fig3_fixed_exponent": lambda d: fixed_exponent.fig3(d["curves"], d.get("sweep")),
 }
 
 
