@@ -38,14 +38,17 @@ REPRODUCTION_FORMATS = {
 }
 
 
-def read_inputs(smk: Any) -> tuple[pd.DataFrame, ...]:
-    """Scores, predictions, rankings and printed numbers, model names kept as text."""
-    scores = to_numbers(read_text_csv(smk.input.scores, SCORE_COLUMNS), ["rmse", "rmse_se"])
-    predictions = to_numbers(
-        read_text_csv(smk.input.predictions, PREDICTION_COLUMNS), ["x", "y_true", "y_pred"]
-    )
-    rankings = to_numbers(read_text_csv(smk.input.rankings), ["win_fraction"])
-    return scores, predictions, rankings, paper.load_printed(smk.input.printed)
+def read_run(scores_path: str, predictions_path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One run's scores and predictions, model names kept as text."""
+    scores = to_numbers(read_text_csv(scores_path, SCORE_COLUMNS), ["rmse", "rmse_se"])
+    predictions = read_text_csv(predictions_path)[PREDICTION_COLUMNS]
+    return scores, to_numbers(predictions, ["x", "y_true", "y_pred"])
+
+
+def read_protocols(smk: Any) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each protocol's run, by name (inputs in the order of ``params.protocols``)."""
+    paths = zip(smk.input.protocol_scores, smk.input.protocol_predictions, strict=True)
+    return {name: read_run(*pair) for name, pair in zip(smk.params.protocols, paths, strict=True)}
 
 
 def write_table(
@@ -66,35 +69,52 @@ def write_table(
 
 
 def headline_text(reproduction: pd.DataFrame, notebook: pd.DataFrame) -> str:
-    """Markdown lines: reproduced numbers overall, per source, and with the notebook's ±."""
-    n_agree, n_total = paper.headline(reproduction)
-    lines = [f"Reproduced {n_agree} of {n_total} printed numbers (± with factor 3)."]
-    for row in paper.agreement_summary(reproduction).itertuples():
-        lines.append(f"- {row.source} {row.domain} {row.quantity}: {row.n_agree}/{row.n_total}")
+    """Markdown lines: reproduced numbers per protocol and source, and with the notebook's ±."""
+    lines = []
+    for protocol in reproduction["protocol"].unique():
+        n_agree, n_total = paper.headline(reproduction, protocol)
+        lines.append(f"Protocol {protocol}: reproduced {n_agree} of {n_total} printed numbers.")
+    lines.append("")
+    summary = paper.agreement_summary(reproduction)
+    for row in summary.itertuples():
+        lines.append(
+            f"- {row.protocol}, {row.source} {row.domain} {row.quantity}: "
+            f"{row.n_agree}/{row.n_total}"
+        )
     pm = notebook[notebook["quantity"] == "plus_minus"]
     if not pm.empty:
         lines.append(
-            f"- with the notebook's ± (factor 1): {int(pm['agrees'].sum())}/{len(pm)} ± values"
+            f"- {paper.NOTEBOOK}, with the notebook's ± (factor 1): "
+            f"{int(pm['agrees'].sum())}/{len(pm)} ± values"
         )
     return "\n".join(lines) + "\n\n"
 
 
 def main(smk: Any) -> None:
-    scores, predictions, rankings, printed = read_inputs(smk)
+    scores, predictions = read_run(smk.input.scores, smk.input.predictions)
+    printed = paper.load_printed(smk.input.printed)
+    protocols = read_protocols(smk)
+    tables_run = smk.params.tables_protocol
+    if tables_run != paper.NOTEBOOK:
+        scores = paper.substitute(scores, protocols[tables_run][0])
+        predictions = paper.substitute(predictions, protocols[tables_run][1])
     out = smk.output
     write_table("table1", paper.table1(scores), out)
     write_table("table2", paper.table2(scores, predictions, PAPER_SE_FACTOR), out)
     write_table("table3", paper.table3(scores, predictions, PAPER_SE_FACTOR), out)
     write_table("ic", paper.ic_table(scores), out, float_format=format_rmse)
-    reproduction = paper.reproduction_table(scores, predictions, printed, rankings)
-    notebook = paper.reproduction_table(
-        scores, predictions, printed, rankings, se_factor=NOTEBOOK_SE_FACTOR
+    decimals = int(smk.params.decimals)
+    reproduction = paper.protocol_reproduction(
+        scores, predictions, printed, protocols, decimals=decimals
+    )
+    notebook = paper.protocol_reproduction(
+        scores, predictions, printed, {}, decimals=decimals, se_factor=NOTEBOOK_SE_FACTOR
     )
     preface = headline_text(reproduction, notebook) if not reproduction.empty else ""
     write_table("reproduction", reproduction, out, preface, float_format=REPRODUCTION_FORMATS)
     if preface:
         log(preface.strip())
-    log(f"wrote the paper tables of {Path(out.table1_md).parent}")
+    log(f"wrote the paper tables of {Path(out.table1_md).parent} (tables: {tables_run} run)")
 
 
 if __name__ == "__main__":

@@ -222,7 +222,8 @@ def test_paper_rule_runs_on_the_test_dataset(tmp_path: Path) -> None:
     assert "not applicable" in first["table3.md"].decode()
     assert pd.read_csv(out / "table3.csv").empty
     assert "not applicable" in first["reproduction.md"].decode()
-    assert list(pd.read_csv(out / "reproduction.csv").columns) == paper.REPRODUCTION_COLUMNS
+    columns = ["protocol", *paper.REPRODUCTION_COLUMNS]
+    assert list(pd.read_csv(out / "reproduction.csv").columns) == columns
     assert "LM" in first["table2.md"].decode() and "BiT/50/1" in first["table1.md"].decode()
     assert len(pd.read_csv(out / "ic.csv")) == 2
     log = (tmp_path / "logs" / "tiny" / "paper_tables.log").read_text(encoding="utf-8")
@@ -230,3 +231,33 @@ def test_paper_rule_runs_on_the_test_dataset(tmp_path: Path) -> None:
     again = _snakemake(tmp_path, "--forcerun", "paper_tables", *targets)
     assert again.returncode == 0, again.stdout + again.stderr
     assert {name: (out / name).read_bytes() for name in TABLES} == first
+
+
+def test_protocols_replace_their_estimators_and_bars_count_the_papers_four_only() -> None:
+    notebook = {"M1": [0.262], "M2": [0.0384], "M3": [0.0892], "M4": [0.0205], "NEW": [0.001]}
+    scores, predictions = make_run({NMT_6L6L: notebook})
+    protocol = make_run({NMT_6L6L: {"M4": [0.0101]}})
+    printed = paper.load_printed(PRINTED)
+    table = paper.protocol_reproduction(scores, predictions, printed, {"paper": protocol})
+    assert list(table.columns) == ["protocol", *paper.REPRODUCTION_COLUMNS]
+    assert table["protocol"].unique().tolist() == [paper.NOTEBOOK, "paper"]
+    assert "NEW" not in set(table["estimator"])
+    m4 = table[(table["quantity"] == "rmse") & (table["estimator"] == "M4")]
+    assert m4["ours"].tolist() == pytest.approx([0.0205, 0.0101])
+    assert m4["agrees"].tolist() == [False, True]  # printed 1.0 × 10^-2
+    bars = table[(table["source"] == "figure1") & (table["quantity"] == "win_fraction")]
+    # NEW (0.001) would win every bar if it counted; among M1-M4, M4 wins under both runs.
+    assert bars.groupby("protocol")["ours"].apply(list).to_dict() == {
+        paper.NOTEBOOK: [0.0, 0.0, 0.0, 1.0],
+        "paper": [0.0, 0.0, 0.0, 1.0],
+    }
+    assert paper.headline(table, paper.NOTEBOOK) == (3, 8)
+    assert paper.headline(table, "paper") == (4, 8)
+    assert list(paper.agreement_summary(table).columns) == ["protocol", *paper.SUMMARY_COLUMNS]
+
+
+def test_substitute_keeps_other_estimators() -> None:
+    scores, _ = make_run({NMT_6L6L: {"M1": [0.2], "M4": [0.02]}})
+    replacement, _ = make_run({NMT_6L6L: {"M4": [0.01]}})
+    merged = paper.substitute(scores, replacement)
+    assert merged.set_index("estimator")["rmse"].to_dict() == pytest.approx({"M1": 0.2, "M4": 0.01})

@@ -12,7 +12,7 @@ printed digit.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,10 @@ TABLE2_DOMAINS = ("NMT", "LM")
 TABLE3_DOMAINS = ("BB",)
 TABLE_SOURCES = ("table2", "table3")
 FIGURE1 = "figure1"
+PAPER_ESTIMATORS = ("M1", "M2", "M3", "M4")
+"""The estimators the paper compares; its Figure 1 bars are wins among these four only."""
+NOTEBOOK = "notebook"
+"""The protocol name of the main run (the released notebook's settings)."""
 FULL_CREDIT_RULES = {
     "win_fraction_full": None,
     "win_fraction_full_pm": "pm",
@@ -375,17 +379,66 @@ def _row(record: dict, quantity: str, paper: float, resolution: float, ours: flo
     )
 
 
-def headline(reproduction: pd.DataFrame) -> tuple[int, int]:
-    """``(n_agree, n_total)`` over the rows of a :func:`reproduction_table`, without the
-    alternative tie rules' rows (:data:`FULL_CREDIT_RULES`)."""
+def protocol_reproduction(
+    scores: pd.DataFrame,
+    predictions: pd.DataFrame,
+    printed: pd.DataFrame,
+    protocols: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]],
+    decimals: int = 3,
+    se_factor: float = PAPER_SE_FACTOR,
+) -> pd.DataFrame:
+    """:func:`reproduction_table` under the main run (:data:`NOTEBOOK`) and each protocol.
+
+    ``protocols`` maps a name to its (scores, predictions), which replace the main run's rows
+    of the estimators they hold (e.g. M4 refitted as the paper describes it). Only the
+    paper's estimators (:data:`PAPER_ESTIMATORS`) enter, so the Figure 1 bars are wins among
+    M1-M4 as in the paper, whatever else the run fitted. A leading ``protocol`` column names
+    the run of each row.
+    """
+    runs = {NOTEBOOK: (scores, predictions)}
+    for name, (protocol_scores, protocol_predictions) in protocols.items():
+        runs[name] = (
+            substitute(scores, protocol_scores),
+            substitute(predictions, protocol_predictions),
+        )
+    tables = []
+    for name, (run_scores, run_predictions) in runs.items():
+        run_scores = _paper_rows(run_scores)
+        wins = ranked_wins(run_scores, decimals=decimals) if len(run_scores) else None
+        table = reproduction_table(
+            run_scores, _paper_rows(run_predictions), printed, wins, se_factor
+        )
+        table.insert(0, "protocol", name)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def substitute(main: pd.DataFrame, replacement: pd.DataFrame) -> pd.DataFrame:
+    """``main`` with the rows of every estimator in ``replacement`` replaced by its rows."""
+    keep = ~main["estimator"].isin(set(replacement["estimator"]))
+    return pd.concat([main[keep], replacement], ignore_index=True)
+
+
+def _paper_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the paper's estimators."""
+    return frame[frame["estimator"].isin(PAPER_ESTIMATORS)].reset_index(drop=True)
+
+
+def headline(reproduction: pd.DataFrame, protocol: str = NOTEBOOK) -> tuple[int, int]:
+    """``(n_agree, n_total)`` over the rows of a :func:`reproduction_table` (of ``protocol``
+    if the table has a ``protocol`` column), without the alternative tie rules' rows
+    (:data:`FULL_CREDIT_RULES`)."""
     main = reproduction[~reproduction["quantity"].isin(list(FULL_CREDIT_RULES))]
+    if "protocol" in main.columns:
+        main = main[main["protocol"] == protocol]
     return int(main["agrees"].sum()), len(main)
 
 
 def agreement_summary(reproduction: pd.DataFrame) -> pd.DataFrame:
-    """Numbers reproduced per source, domain and quantity (rows in table order)."""
+    """Numbers reproduced per (protocol,) source, domain and quantity (rows in table order)."""
+    by = ["protocol"] * ("protocol" in reproduction.columns) + SUMMARY_COLUMNS[:3]
     if reproduction.empty:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    groups = reproduction.groupby(SUMMARY_COLUMNS[:3], sort=False)["agrees"]
+        return pd.DataFrame(columns=[*by, *SUMMARY_COLUMNS[3:]])
+    groups = reproduction.groupby(by, sort=False)["agrees"]
     summary = groups.agg(n_agree="sum", n_total="size").reset_index()
     return summary.astype({"n_agree": int, "n_total": int})

@@ -8,6 +8,12 @@ from scalinglaws.paper import PAPER_TABLES
 
 PRINTED_NUMBERS = str(Path(workflow.basedir) / "data" / "paper" / "revisiting_printed.csv")
 
+if config["paper"]["tables_protocol"] not in ["notebook", *PROTOCOLS]:
+    fail(
+        f"config: paper: tables_protocol {config['paper']['tables_protocol']!r} is neither "
+        f"'notebook' nor a protocol of `protocols` ({', '.join(PROTOCOLS) or 'none'})"
+    )
+
 EXTRA_TARGETS.extend(
     f"results/{{dataset}}/tables/{name}.{ext}"
     for name in PAPER_TABLES
@@ -20,8 +26,15 @@ rule paper_tables:
     input:
         scores="results/{dataset}/scores.csv",
         predictions="results/{dataset}/predictions.csv",
-        rankings="results/{dataset}/rankings.csv",
         printed=PRINTED_NUMBERS,
+        protocol_scores=expand(
+            "results/{{dataset}}/protocols/{protocol}/scores.csv",
+            protocol=sorted(PROTOCOLS),
+        ),
+        protocol_predictions=expand(
+            "results/{{dataset}}/protocols/{protocol}/predictions.csv",
+            protocol=sorted(PROTOCOLS),
+        ),
     output:
         table1_md=report(
             "results/{dataset}/tables/table1.md",
@@ -73,6 +86,9 @@ rule paper_tables:
         mem_mb=1024,
         runtime=5,
     params:
-        code=library_code("paper.py", "metrics.py", "tables.py"),
+        protocols=sorted(PROTOCOLS),
+        tables_protocol=config["paper"]["tables_protocol"],
+        decimals=config["rankings"]["decimals"],
+        code=library_code("paper.py", "metrics.py", "tables.py", "rankings.py"),
     script:
         "../../scripts/paper_tables.py"
