@@ -15,6 +15,7 @@ import pytest
 from snakemake.api import SnakemakeApi
 from snakemake.io import regex_from_filepattern
 from snakemake.settings.types import OutputSettings, ResourceSettings
+from snakemake.workflow import Workflow
 from test_workflow import REPO, fresh_copy, run_ok
 
 # One entry of the report's data: "path": {"name": ..., ..., "data_uri": "data:...;base64,..."}
@@ -31,27 +32,31 @@ def run_with_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return workdir
 
 
+def load_workflow(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Workflow:
+    """The parsed workflow (its rules) with ``workdir`` as working directory."""
+    monkeypatch.chdir(workdir)  # Snakemake changes into the workdir; undone after the test
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        return api.workflow(
+            resource_settings=ResourceSettings(), snakefile=REPO / "Snakefile", workdir=workdir
+        )._workflow
+
+
 def report_patterns(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[re.Pattern]]:
     """Rule name -> regexes of its outputs marked report(...), as the workflow declares them.
 
     A directory output with `patterns` yields one regex per pattern, for files inside it.
     """
-    monkeypatch.chdir(workdir)  # Snakemake changes into the workdir; undone after the test
     patterns: dict[str, list[re.Pattern]] = {}
-    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(), snakefile=REPO / "Snakefile", workdir=workdir
-        )._workflow
-        for rule in workflow.rules:
-            for output in rule.output:
-                flag = output.flags.get("report")
-                if not flag:
-                    continue
-                files = [f"{output}/{p}" for p in flag.patterns] if flag.patterns else [output]
-                patterns[rule.name] = [
-                    *patterns.get(rule.name, []),
-                    *(re.compile(regex_from_filepattern(f)) for f in files),
-                ]
+    for rule in load_workflow(workdir, monkeypatch).rules:
+        for output in rule.output:
+            flag = output.flags.get("report")
+            if not flag:
+                continue
+            files = [f"{output}/{p}" for p in flag.patterns] if flag.patterns else [output]
+            patterns[rule.name] = [
+                *patterns.get(rule.name, []),
+                *(re.compile(regex_from_filepattern(f)) for f in files),
+            ]
     return patterns
 
 
@@ -72,7 +77,7 @@ def test_report_embeds_every_report_output(
     workdir = run_with_report
     report = workdir / "results" / "report.html"
     html = report.read_text(encoding="utf-8")
-    assert "<script src=\"http" not in html, "the report loads scripts from the internet"
+    assert '<script src="http' not in html, "the report loads scripts from the internet"
     produced = sorted(
         p.relative_to(workdir).as_posix() for p in (workdir / "results").rglob("*") if p.is_file()
     )
