@@ -98,18 +98,26 @@ class Linearised:
     def steps(self, log_targets: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Gauss–Newton steps θ* − θ₀ towards each row of ``log_targets``, kept inside the bounds.
 
-        One least-squares solve J δ ≈ log y* − f₀ on the points ``rows`` (minimum-norm on
-        unit-scaled columns, so unidentified directions do not move), then θ₀ + δ is clipped
-        into the box.
+        Least squares J δ ≈ log y* − f₀ on the points ``rows`` (minimum-norm on unit-scaled
+        columns, so unidentified directions do not move); parameters that leave their box are
+        then fixed at the bound they crossed and the others solved again (one active-set pass).
         """
         jac = self.jacobian[rows]
         targets = np.atleast_2d(log_targets) - self.log_pred[rows][None, :]
-        if jac.shape[1] == 0:
-            return np.zeros((targets.shape[0], 0))
-        scale = np.linalg.norm(jac, axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
-        solved = np.linalg.lstsq(jac / scale, targets.T, rcond=RCOND)[0].T / scale
-        return np.clip(self.theta + solved, self.lower, self.upper) - self.theta
+        steps = _min_norm_solve(jac, targets)
+        low, high = self.lower - self.theta, self.upper - self.theta
+        clipped = np.clip(steps, low, high)
+        crossed = clipped != steps
+        for pattern in np.unique(crossed, axis=0):
+            if not pattern.any():
+                continue
+            which = np.all(crossed == pattern, axis=1)
+            fixed = clipped[which][:, pattern]
+            rest = _min_norm_solve(jac[:, ~pattern], targets[which] - fixed @ jac[:, pattern].T)
+            redo = clipped[which]
+            redo[:, ~pattern] = np.clip(rest, low[~pattern], high[~pattern])
+            clipped[which] = redo
+        return clipped
 
     def rank(self) -> int:
         """Numerical rank of the Jacobian on unit-scaled columns (the free parameters fitted)."""
@@ -121,6 +129,15 @@ class Linearised:
     def params_at(self, step: np.ndarray) -> dict[str, float]:
         """The parameters θ₀ + ``step``."""
         return _with(self.params, self.keys, self.theta + step)
+
+
+def _min_norm_solve(jac: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Rows δ minimising ‖J δ − t‖ for each row t of ``targets``, minimum-norm in unit columns."""
+    if jac.shape[1] == 0:
+        return np.zeros((targets.shape[0], 0))
+    scale = np.linalg.norm(jac, axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    return np.linalg.lstsq(jac / scale, targets.T, rcond=RCOND)[0].T / scale
 
 
 def linearise(cls: type[Estimator], params: Mapping[str, float], x: np.ndarray) -> Linearised:
