@@ -23,6 +23,7 @@ include: "workflow/rules/paper.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/fixed_exponent.smk"
+include: "workflow/rules/uncertainty.smk"
 
 
 rule all:

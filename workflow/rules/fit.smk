@@ -1,3 +1,15 @@
+FIT_CODE = library_code(
+    "curves.py",
+    "fitting.py",
+    "metrics.py",
+    "errors.py",
+    "estimators",
+    "bands.py",
+    "uncertainty.py",
+)
+"""Digest of the library code behind a fit job (its results change when this code does)."""
+
+
 rule fit:
     """Fit every configured estimator to every curve of one batch and score the extrapolation.
 
@@ -28,6 +40,7 @@ rule fit:
         curves=batch_curves,
         digest=batch_digest,
         estimators=batch_estimators,
-        code=library_code("curves.py", "fitting.py", "metrics.py", "errors.py", "estimators"),
+        uncertainty=config.get("uncertainty", {}),
+        code=FIT_CODE,
     script:
         "../../scripts/fit.py"

@@ -49,6 +49,7 @@ rule fit_protocol:
             slug for batch in DATASETS[wc.dataset]["batches"].values() for slug in batch["curves"]
         ),
         estimators=lambda wc: protocol_estimators(wc.protocol),
-        code=library_code("curves.py", "fitting.py", "metrics.py", "errors.py", "estimators"),
+        uncertainty=config.get("uncertainty", {}),
+        code=FIT_CODE,
     script:
         "../../scripts/fit.py"
