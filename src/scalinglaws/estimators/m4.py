@@ -54,7 +54,7 @@ def _solve_excess(power: np.ndarray, span: float, alpha: float) -> np.ndarray:
         high = np.where(value > 0, w, high)
         slope = 1.0 + alpha * power * (span - w) ** (alpha - 1.0)
         newton = w - value / slope
-        inside = (newton > low) & (newton < high)
+        inside = (newton >= low) & (newton <= high)  # a step below one ulp stays put
         w_next = np.where(inside, newton, 0.5 * (low + high))
         if np.all(np.abs(w_next - w) <= 4 * np.finfo(float).eps * span):
             return w_next
