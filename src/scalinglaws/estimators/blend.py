@@ -10,6 +10,11 @@ at 1/2 for every curve, not tuned; both members see only the fit points. If one 
 or predicts a non-positive or non-finite loss on the fit points, the other is used alone
 (w = 1 or 0) and the message says why.
 
+Tried and not kept (weights chosen by a backtest inside the fit region, i.e. refit on the fit
+points in the first 2/3 of the fit range of log x, scored on the rest): inverse-MSE weights
+and best-of selection among M4/BNSL/M3 both extrapolated worse on image classification than
+the fixed equal weights, and the M4 refits made them ~5x slower.
+
 Parameters are the members' own, prefixed ``m4_`` and ``bnsl_``, plus ``w`` and ``c``
 (the w-weighted asymptotic exponent of the two members).
 """

@@ -16,6 +16,11 @@ x is scaled by the largest fit x inside the fit; the stored parameters are in ra
 Bounds: 0 ≤ a < min y (a loss or error rate is non-negative), dᵢ within the fit range
 widened by e on each side, fᵢ ∈ [0.02, 10], c0 ∈ [−1, 4], cᵢ ∈ [−3, 6]. ``params["c"]`` is the
 asymptotic exponent −(c0 + Σ cᵢ) of y − a (the paper's M-form sign convention).
+
+Default ``breaks=1``, chosen once by a backtest on fit points only (Training=0 never read):
+on each benchmark curve, fit on the fit points in the first 2/3 of the fit range of log x and
+score the log-RMSE on the remaining fit points. Mean over the curves each variant could fit:
+0 breaks 0.0618 (92 curves), 1 break 0.0585 (80), 2 breaks 0.0607 (75).
 """
 
 from __future__ import annotations
