@@ -125,6 +125,11 @@ def test_bad_options_and_inputs_raise_clear_errors() -> None:
         registry.make("BNSL", sharpness=1.0)
 
 
+def test_registered_after_the_papers_estimators() -> None:
+    names = registry.names()
+    assert names.index("BNSL") > names.index("M4") and names.index("BLEND") > names.index("M4")
+
+
 def test_registered_laws_rebuild_the_fits() -> None:
     y = bnsl_law(ONE_BREAK, X)
     for name, law in (("BNSL", bnsl_law), ("BLEND", blend_law)):
