@@ -85,6 +85,15 @@ def test_blend_falls_back_to_m4_when_bnsl_cannot_fit() -> None:
     assert np.allclose(result.predict(x), registry.make("M4").fit(x, y).predict(x))
 
 
+def test_blend_leaves_out_a_member_whose_loss_grows_with_data() -> None:
+    rising = {**ONE_BREAK, "c0": 0.3, "c1": -0.6}  # y − a falls as x^-0.3, then grows as x^0.3
+    y = bnsl_law(rising, X)
+    assert BNSL().fit(X, y).params["c"] > 0
+    result = Blend().fit(X, y)
+    assert result.params["w"] == 1.0
+    assert "BNSL left out: its loss grows with data" in result.message
+
+
 class _Failing(BNSL):
     """A member that always fails, with a reason naming itself."""
 

@@ -6,9 +6,10 @@ M4 (Alabdulmohsin et al. 2022, Eq. 2, on the official optimiser's path) and BNSL
 break (Caballero et al. 2023, Eq. 1) are the two forms published as the strongest on this
 kind of curve; their extrapolation errors are only partly correlated, so their geometric mean
 is a bagging-style variance reduction (a "forecast combination"). The weight is fixed a priori
-at 1/2 for every curve, not tuned; both members see only the fit points. If one member fails
-or predicts a non-positive or non-finite loss on the fit points, the other is used alone
-(w = 1 or 0) and the message says why.
+at 1/2 for every curve, not tuned; both members see only the fit points. If one member fails,
+predicts a non-positive or non-finite loss on the fit points, or has a positive asymptotic
+exponent (a loss that eventually grows with more data: a guard against blow-ups), the other
+is used alone (w = 1 or 0) and the message says why.
 
 Tried and not kept (weights chosen by a backtest inside the fit region, i.e. refit on the fit
 points in the first 2/3 of the fit range of log x, scored on the rest): inverse-MSE weights
@@ -110,4 +111,6 @@ def _usable_fit(member: Estimator, x: np.ndarray, y: np.ndarray) -> tuple[FitRes
     y_fit = fit.predict(x)
     if not np.all(np.isfinite(y_fit) & (y_fit > 0)):
         return None, f"{member.name} left out: non-positive or non-finite fit-point prediction"
+    if fit.params["c"] > 0:
+        return None, f"{member.name} left out: its loss grows with data (exponent c > 0)"
     return fit, ""
