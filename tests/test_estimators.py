@@ -206,7 +206,7 @@ def test_unknown_option_is_named(name: str, option: str) -> None:
 
 
 def test_registry_names() -> None:
-    assert registry.names() == list(NAMES)
+    assert registry.names()[: len(NAMES)] == list(NAMES)  # the paper's four come first
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Any
 
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators.base import Estimator
+from scalinglaws.estimators.blend import Blend
+from scalinglaws.estimators.bnsl import BNSL
 from scalinglaws.estimators.m1 import M1
 from scalinglaws.estimators.m2 import M2
 from scalinglaws.estimators.m3 import M3
@@ -18,6 +20,8 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "M2": M2,
     "M3": M3,
     "M4": M4,
+    "BNSL": BNSL,
+    "BLEND": Blend,
 }
 
 

@@ -1,0 +1,147 @@
+"""Unit tests of BNSL and BLEND: recovery of known parameters on curves of BNSL's own form,
+the blend's law, no leakage from the extrapolation points, determinism and failure modes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalinglaws.curves import Curve, CurveKey
+from scalinglaws.errors import FitError, ScalingLawsError
+from scalinglaws.estimators import registry
+from scalinglaws.estimators.base import FitResult
+from scalinglaws.estimators.blend import Blend, blend_law
+from scalinglaws.estimators.bnsl import BNSL, bnsl_law
+from scalinglaws.fitting import fit_one
+from scalinglaws.plots import laws
+
+X = np.geomspace(1e6, 1e9, 30)
+ONE_BREAK = {"a": 0.05, "b": 40.0, "c0": 0.05, "c1": 0.6, "d1": 3e7, "f1": 0.3}
+
+
+def _curve(y_test_scale: float = 1.0) -> Curve:
+    """A one-break BNSL curve in (0, 1): 30 fit points, 6 extrapolation points up to 4 x_max."""
+    x_test = np.geomspace(1.3e9, 4e9, 6)
+    return Curve(
+        CurveKey("IC", "synthetic", "one-break"),
+        X,
+        bnsl_law(ONE_BREAK, X),
+        x_test,
+        bnsl_law(ONE_BREAK, x_test) * y_test_scale,
+    )
+
+
+def test_bnsl_without_breaks_recovers_power_law_with_offset() -> None:
+    y = 0.1 + 30.0 * X**-0.3
+    result = BNSL(breaks=0).fit(X, y)
+    assert result.params["a"] == pytest.approx(0.1, rel=1e-6)
+    assert result.params["b"] == pytest.approx(30.0, rel=1e-5)
+    assert result.params["c0"] == pytest.approx(0.3, rel=1e-6)
+    assert result.params["c"] == pytest.approx(-0.3, rel=1e-6)
+    assert set(result.params) == {"a", "b", "c0", "c"}
+
+
+def test_bnsl_with_one_break_recovers_its_parameters() -> None:
+    result = BNSL(breaks=1).fit(X, bnsl_law(ONE_BREAK, X))
+    for name, value in ONE_BREAK.items():
+        assert result.params[name] == pytest.approx(value, rel=2e-3), name
+    assert result.params["c"] == pytest.approx(-0.65, rel=2e-3)
+    x_far = np.geomspace(1e9, 1e11, 5)
+    assert np.allclose(result.predict(x_far), bnsl_law(ONE_BREAK, x_far), rtol=1e-3)
+
+
+def test_bnsl_with_two_breaks_fits_a_two_break_curve() -> None:
+    truth = {**ONE_BREAK, "c2": -0.4, "d2": 2e8, "f2": 0.2}
+    y = bnsl_law(truth, X)
+    result = BNSL(breaks=2).fit(X, y)
+    assert {"c2", "d2", "f2"} <= set(result.params)
+    assert np.max(np.abs(np.log(result.predict(X) / y))) < 5e-3
+
+
+def test_bnsl_is_deterministic_given_a_seed() -> None:
+    rng = np.random.default_rng(3)
+    y = bnsl_law(ONE_BREAK, X) * np.exp(0.01 * rng.standard_normal(X.size))
+    first = BNSL(n_random=3, seed=7).fit(X, y).params
+    assert BNSL(n_random=3, seed=7).fit(X, y).params == first
+
+
+def test_blend_is_the_geometric_mean_of_its_members() -> None:
+    y = bnsl_law(ONE_BREAK, X)
+    blend = Blend().fit(X, y)
+    m4 = registry.make("M4").fit(X, y)
+    bnsl = registry.make("BNSL").fit(X, y)
+    x_far = np.geomspace(1e9, 1e10, 4)
+    expected = np.sqrt(m4.predict(x_far) * bnsl.predict(x_far))
+    assert np.allclose(blend.predict(x_far), expected, rtol=1e-12)
+    assert np.allclose(laws.rebuild("BLEND", blend.params, x_far), expected, rtol=1e-12)
+    assert blend.params["w"] == 0.5
+
+
+def test_blend_falls_back_to_m4_when_bnsl_cannot_fit() -> None:
+    x, y = X[:5], 0.1 + 30.0 * X[:5] ** -0.3  # 5 points: too few for a one-break BNSL
+    result = Blend().fit(x, y)
+    assert result.params["w"] == 1.0
+    assert "BNSL left out" in result.message
+    assert np.allclose(result.predict(x), registry.make("M4").fit(x, y).predict(x))
+
+
+def test_blend_leaves_out_a_member_whose_loss_grows_with_data() -> None:
+    rising = {**ONE_BREAK, "c0": 0.3, "c1": -0.6}  # y − a falls as x^-0.3, then grows as x^0.3
+    y = bnsl_law(rising, X)
+    assert BNSL().fit(X, y).params["c"] > 0
+    result = Blend().fit(X, y)
+    assert result.params["w"] == 1.0
+    assert "BNSL left out: its loss grows with data" in result.message
+
+
+class _Failing(BNSL):
+    """A member that always fails, with a reason naming itself."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        raise FitError(f"{self.name} gave up")
+
+
+def test_blend_fails_with_both_reasons_when_both_members_fail() -> None:
+    blend = Blend()
+    blend.members = (_Failing("M4"), _Failing("BNSL"))
+    with pytest.raises(FitError, match="both members failed: M4 left out: M4 gave up; BNSL"):
+        blend.fit(X, 0.1 + 30.0 * X**-0.3)
+
+
+@pytest.mark.parametrize("name", ["BNSL", "BLEND"])
+def test_fit_never_reads_the_extrapolation_points(name: str) -> None:
+    """Poison the Training=0 losses: the fitted parameters and fit predictions are unchanged."""
+    clean_row, clean = fit_one(_curve(), name, {})
+    poisoned_row, poisoned = fit_one(_curve(y_test_scale=1.7), name, {})
+    assert clean_row["status"] == poisoned_row["status"] == "ok"
+    assert poisoned_row["params"] == clean_row["params"]
+    assert abs(poisoned_row["rmse"] - clean_row["rmse"]) > 0.05  # the poison reached the scores
+    assert np.array_equal(clean["y_pred"].to_numpy(), poisoned["y_pred"].to_numpy())
+
+
+def test_bad_options_and_inputs_raise_clear_errors() -> None:
+    with pytest.raises(FitError, match="breaks must be 0, 1 or 2"):
+        BNSL(breaks=3)
+    with pytest.raises(FitError, match="needs at least 7 fit points, got 6"):
+        BNSL(breaks=1).fit(X[:6], 0.1 + X[:6] ** -0.3)
+    with pytest.raises(FitError, match="weight must lie in"):
+        Blend(weight=1.5)
+    with pytest.raises(ScalingLawsError, match="no option"):
+        registry.make("BNSL", sharpness=1.0)
+
+
+def test_registered_after_the_papers_estimators() -> None:
+    names = registry.names()
+    assert names.index("BNSL") > names.index("M4") and names.index("BLEND") > names.index("M4")
+
+
+def test_registered_laws_rebuild_the_fits() -> None:
+    y = bnsl_law(ONE_BREAK, X)
+    for name, law in (("BNSL", bnsl_law), ("BLEND", blend_law)):
+        result = registry.make(name).fit(X, y)
+        assert registry.ESTIMATORS[name].law is not None
+        assert np.allclose(law(result.params, X), result.predict(X), rtol=1e-12)
