@@ -20,6 +20,7 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/uncertainty.smk"
 
 
 rule all:

@@ -5,6 +5,7 @@ from typing import Any
 
 from _rulekit import PREDICTION_ORDER, SCORE_ORDER, log, log_to_file, sorted_rows
 
+from scalinglaws.bands import BandSettings
 from scalinglaws.curves import read_curves
 from scalinglaws.fitting import fit_curves
 from scalinglaws.io import write_csv_atomic
@@ -22,7 +23,9 @@ def main(smk: Any) -> None:
     curves = [by_slug[slug] for slug in wanted]
     estimators = smk.params.estimators
     log(f"batch {smk.wildcards.batch}: {len(curves)} curves x {len(estimators)} estimators")
-    scores, predictions = fit_curves(curves, estimators)
+    scores, predictions = fit_curves(
+        curves, estimators, BandSettings.from_config(smk.params.uncertainty)
+    )
     write_csv_atomic(sorted_rows(scores, SCORE_ORDER), smk.output.scores)
     write_csv_atomic(sorted_rows(predictions, PREDICTION_ORDER), smk.output.predictions)
     log(f"status counts: {dict(sorted(Counter(scores['status']).items()))}")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalinglaws.bands import BandSettings, Predictive, predictive
 from scalinglaws.curves import Curve
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators import registry
@@ -26,22 +27,29 @@ SCORE_COLUMNS = [
     "n_fit", "n_test", "fit_seconds", "status", "error", "params",
 ]  # fmt: skip
 PREDICTION_COLUMNS = ["domain", "task", "model", "estimator", "x", "y_true", "y_pred", "region"]
+# The predictive band (scalinglaws.bands): y_lo/y_hi at the configured level, and the
+# Student-t scale and degrees of freedom of log y that calibration.csv is computed from.
+PREDICTION_COLUMNS += ["y_lo", "y_hi", "log_scale", "log_df"]
 MIN_FIT_POINTS = 3
 
 
 def fit_curves(
-    curves: Iterable[Curve], estimators: Mapping[str, Mapping[str, Any] | None]
+    curves: Iterable[Curve],
+    estimators: Mapping[str, Mapping[str, Any] | None],
+    bands: BandSettings | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores and predictions of every estimator on every curve.
 
     ``estimators`` maps a registered name to its config entry
-    (``{"options": {...}, "by_domain": {...}}``, see :func:`registry.options_for`).
+    (``{"options": {...}, "by_domain": {...}}``, see :func:`registry.options_for`);
+    ``bands`` sets the predictive bands (default: :class:`BandSettings` defaults).
     """
     score_rows: list[dict[str, Any]] = []
     prediction_frames: list[pd.DataFrame] = []
     for curve in curves:
         for name, spec in estimators.items():
-            row, predictions = fit_one(curve, name, registry.options_for(spec, curve.key.domain))
+            options = registry.options_for(spec, curve.key.domain)
+            row, predictions = fit_one(curve, name, options, bands)
             score_rows.append(row)
             if predictions is not None:
                 prediction_frames.append(predictions)
@@ -55,7 +63,7 @@ def fit_curves(
 
 
 def fit_one(
-    curve: Curve, name: str, options: Mapping[str, Any]
+    curve: Curve, name: str, options: Mapping[str, Any], bands: BandSettings | None = None
 ) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Fit one estimator to one curve: its score row and its prediction rows (None if failed)."""
     row: dict[str, Any] = {
@@ -90,7 +98,8 @@ def fit_one(
         rmse_se=rmse_standard_error(curve.y_test, y_pred_test),
         status="ok",
     )
-    return row, _prediction_rows(curve, name, result, y_pred_test)
+    predictions = _prediction_rows(curve, name, result, y_pred_test)
+    return row, _with_band(predictions, curve, name, result, bands or BandSettings())
 
 
 def _curve_problem(curve: Curve) -> str:
@@ -119,4 +128,18 @@ def _prediction_rows(
             "region": ["fit"] * curve.n_fit + ["extrapolation"] * curve.n_test,
         }
     )
+    return frame
+
+
+def _with_band(
+    frame: pd.DataFrame, curve: Curve, name: str, result: FitResult, settings: BandSettings
+) -> pd.DataFrame:
+    """``frame`` with the predictive band columns; NaN (the fit kept) if the band fails."""
+    try:
+        cls = registry.ESTIMATORS[name]
+        band = predictive(cls, result.params, curve.x_fit, curve.y_fit, frame["x"], settings)
+    except (ScalingLawsError, ArithmeticError, ValueError, np.linalg.LinAlgError):
+        band = Predictive(np.full(len(frame), np.nan), np.full(len(frame), np.nan), np.nan)
+    frame["y_lo"], frame["y_hi"] = band.interval(settings.level)
+    frame["log_scale"], frame["log_df"] = band.scale, band.df
     return frame[PREDICTION_COLUMNS]

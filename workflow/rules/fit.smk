@@ -28,6 +28,15 @@ rule fit:
         curves=batch_curves,
         digest=batch_digest,
         estimators=batch_estimators,
-        code=library_code("curves.py", "fitting.py", "metrics.py", "errors.py", "estimators"),
+        uncertainty=config.get("uncertainty", {}),
+        code=library_code(
+            "curves.py",
+            "fitting.py",
+            "metrics.py",
+            "errors.py",
+            "estimators",
+            "bands.py",
+            "uncertainty.py",
+        ),
     script:
         "../../scripts/fit.py"

@@ -21,6 +21,7 @@ from scalinglaws.errors import FitError
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 Law = Callable[[dict[str, float], np.ndarray], np.ndarray]
+ParamBounds = dict[str, tuple[float, float]]  # parameter name -> (lower, upper)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Estimator(ABC):
     min_points: ClassVar[int] = 3
     law: ClassVar[Law | None] = None  # the fitted curve from (params, x): rebuilds stored fits
     exponent_sign: ClassVar[float] = 1.0  # turns params["c"] into the paper's exponent
+    # Box bounds of the parameters a generic refit of ``law`` may move (see
+    # scalinglaws.uncertainty); parameters not named stay at their fitted value.
+    # None: every parameter moves, unbounded.
+    param_bounds: ClassVar[ParamBounds | None] = None
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """Fit the law to points ``(x, y)``; x need not be sorted but must be unique and > 0."""

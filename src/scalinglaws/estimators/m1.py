@@ -6,9 +6,11 @@ the sign of c is not constrained.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from scalinglaws.estimators.base import Estimator, FitResult, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, square_log_objective
 from scalinglaws.estimators.m2 import power_law
 
 
@@ -17,6 +19,8 @@ class M1(Estimator):
 
     name = "M1"
     law = staticmethod(power_law)
+    # err_inf stays 0 (the pure power law)
+    param_bounds: ClassVar[ParamBounds] = {"beta": (0.0, np.inf), "c": (-np.inf, np.inf)}
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         design = np.column_stack([np.ones_like(x), np.log(x)])

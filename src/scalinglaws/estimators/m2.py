@@ -8,11 +8,13 @@ which starts at min(ε) − 1e-3 and is projected onto [max(0, lo_bound − 1e-3
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from scalinglaws.estimators import _official_path as path
 from scalinglaws.estimators._linear import FixedDesignLeastSquares
-from scalinglaws.estimators.base import Estimator, FitResult
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 
 
 def power_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
@@ -25,6 +27,11 @@ class M2(Estimator):
 
     name = "M2"
     law = staticmethod(power_law)
+    param_bounds: ClassVar[ParamBounds] = {
+        "beta": (0.0, np.inf),
+        "c": (-np.inf, np.inf),
+        "err_inf": (0.0, np.inf),
+    }
 
     def __init__(self, max_iterations: int = 10_000, lo_bound: float = 0.0) -> None:
         self.max_iterations = int(max_iterations)

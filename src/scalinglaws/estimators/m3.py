@@ -9,9 +9,11 @@ replaces γ if it lowers the objective. Stops when |β_k − β_{k−1}| < 1e-10
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from scalinglaws.estimators.base import Estimator, FitResult, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, square_log_objective
 
 BETA_TOL = 1e-10
 
@@ -28,6 +30,11 @@ class M3(Estimator):
     name = "M3"
     law = staticmethod(m3_law)
     exponent_sign = -1.0  # c here is −c of the paper
+    param_bounds: ClassVar[ParamBounds] = {
+        "beta": (0.0, np.inf),
+        "c": (0.0, np.inf),
+        "gamma": (0.0, np.inf),
+    }
 
     def __init__(self, max_iterations: int = 10_000) -> None:
         self.max_iterations = int(max_iterations)

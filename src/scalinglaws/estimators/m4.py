@@ -18,11 +18,13 @@ searches a grid of 10,000 points) and returns ε_∞ + w.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from scalinglaws.estimators import _official_path as path
 from scalinglaws.estimators._linear import FixedDesignNNLS
-from scalinglaws.estimators.base import Estimator, FitResult
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 
 ALPHA_ZERO = 1e-5  # official: below this α the prediction is the M2 power law
 
@@ -66,6 +68,13 @@ class M4(Estimator):
 
     name = "M4"
     law = staticmethod(m4_law)
+    # ε_0 stays at its fitted value in generic refits (weakly identified, must exceed ε_∞).
+    param_bounds: ClassVar[ParamBounds] = {
+        "beta": (0.0, np.inf),
+        "c": (-np.inf, 0.0),
+        "alpha": (0.0, np.inf),
+        "err_inf": (0.0, np.inf),
+    }
 
     def __init__(
         self,
