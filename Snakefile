@@ -21,6 +21,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/uncertainty.smk"
+include: "workflow/rules/compare.smk"
 
 
 rule all:

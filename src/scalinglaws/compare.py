@@ -17,10 +17,10 @@ laws of Alabdulmohsin et al. 2022, Eq. 4). For a pair:
   points, the observed ordering confirms the predicted one when the signs of Δ agree. The
   Training = 0 points are never fitted.
 
-Parameter samples are a parametric bootstrap: draws from N(θ̂, σ² (JᵀJ)⁺), the Gaussian
-(Laplace) approximation of the least-squares fit on log loss, with J the Jacobian of log ε at
-the fit points and σ² the residual variance. It costs one Jacobian per curve, whereas refitting
-M4 along its official path hundreds of times would cost minutes.
+Intervals come from a residual bootstrap in log space, each replicate refitted by one bounded
+Gauss-Newton step from the base fit (:mod:`scalinglaws.uncertainty`, as ``bootstrap_fits``).
+The base fit is the one in scores.csv (the estimator's own optimiser, same options), so no
+curve is refitted along M4's slow official path here.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import pandas as pd
 from scalinglaws.curves import Curve
 from scalinglaws.estimators.base import Law
 from scalinglaws.estimators.registry import ESTIMATORS
+from scalinglaws.uncertainty import linearise, residual_bootstrap
 
 COMPARISON_COLUMNS = [
     "domain", "task", "model_a", "model_b", "estimator", "scale", "x",
@@ -79,7 +80,7 @@ class FittedCurve:
             try:
                 out = np.broadcast_to(self.law(stacked, x), (len(self.samples), x.size))
             except (TypeError, ValueError):
-                out = np.array([self.law(p, x[0]) for p in self.samples], dtype=float)
+                out = [self.law({k: np.float64(p[k]) for k in names}, x[0]) for p in self.samples]
         out = np.array(out, dtype=float).reshape(len(self.samples), x.size)
         out[~(np.isfinite(out) & (out > 0))] = np.nan
         return out
@@ -91,39 +92,16 @@ class FittedCurve:
 
 
 def parameter_samples(
-    law: Law, params: Mapping[str, float], x: np.ndarray, y: np.ndarray, count: int, seed: int
+    estimator: str, params: Mapping[str, float], x: np.ndarray, y: np.ndarray, count: int, seed: int
 ) -> list[dict[str, float]]:
-    """``count`` draws from N(θ̂, σ² (JᵀJ)⁺) with J = ∂ log ε / ∂θ at the fit points ``x``.
+    """``count`` residual-bootstrap refits of the fit ``params`` to the sorted points (x, y).
 
-    σ² = Σ (log ε̂ − log y)² / max(n − p, 1). Deterministic for a given ``seed``.
+    :mod:`scalinglaws.uncertainty`: log-space residual resampling and one bounded
+    Gauss-Newton step from the base fit each, as ``bootstrap_fits`` does after its base fit.
     """
-    names = sorted(params)
-    theta = np.array([params[k] for k in names], dtype=float)
-
-    def log_law(values: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.log(law(dict(zip(names, values, strict=True)), x))
-
-    base = log_law(theta)
-    jac = np.empty((x.size, theta.size))
-    for j in range(theta.size):
-        step = 1e-6 * max(abs(theta[j]), 1e-3)
-        shifted = theta.copy()
-        shifted[j] += step
-        jac[:, j] = (log_law(shifted) - base) / step
-    residual = base - np.log(y)
-    if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(residual))):
-        return [dict(params)] * count
-    sigma2 = float(residual @ residual) / max(x.size - theta.size, 1)
-    root = _psd_root(sigma2 * np.linalg.pinv(jac.T @ jac))
-    draws = np.random.default_rng(seed).standard_normal((count, theta.size)) @ root.T + theta
-    return [dict(zip(names, row, strict=True)) for row in draws]  # numpy floats: no complex
-
-
-def _psd_root(cov: np.ndarray) -> np.ndarray:
-    """R with R Rᵀ = cov for a symmetric positive semi-definite ``cov``."""
-    values, vectors = np.linalg.eigh(0.5 * (cov + cov.T))
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
+    lin = linearise(ESTIMATORS[estimator], params, x)
+    targets = residual_bootstrap(lin.log_pred, np.log(y), lin.rank(), count, seed)
+    return [lin.params_at(step) for step in lin.steps(targets)]
 
 
 def curve_seed(seed: int, curve: Curve) -> int:
@@ -147,7 +125,7 @@ def fitted_curves(
             continue
         p = {k: float(v) for k, v in params[key].items()}
         samples = parameter_samples(
-            law, p, curve.x_fit, curve.y_fit, replicates, curve_seed(seed, curve)
+            estimator, p, curve.x_fit, curve.y_fit, replicates, curve_seed(seed, curve)
         )
         fitted.append(FittedCurve(curve, law, p, samples))
     return fitted, notes
@@ -302,23 +280,34 @@ def groups(fitted: Sequence[FittedCurve]) -> dict[tuple[str, str], list[FittedCu
     return out
 
 
+@dataclass(frozen=True)
+class TaskComparison:
+    """The fitted curves of one (domain, task), sorted by model, and their grid predictions."""
+
+    domain: str
+    task: str
+    members: list[FittedCurve]
+    grids: list[GridPredictions]
+
+
 def compare_all(
     fitted: Sequence[FittedCurve], estimator: str, scales: Sequence[float]
-) -> tuple[pd.DataFrame, list[str]]:
-    """comparisons.csv rows for every same-task pair, and notes (e.g. tasks with one model)."""
-    rows, notes = [], []
+) -> tuple[pd.DataFrame, list[TaskComparison], list[str]]:
+    """comparisons.csv rows for every same-task pair, the compared tasks, and notes."""
+    rows, tasks, notes = [], [], []
     for (domain, task), members in groups(fitted).items():
         if len(members) < 2:
             notes.append(f"{domain} / {task}: one model only ({members[0].curve.key.model})")
             continue
         grid = task_grid(members, scales)
         cached = [GridPredictions.of(f, grid) for f in members]
+        tasks.append(TaskComparison(domain, task, members, cached))
         for i, j in itertools.combinations(range(len(members)), 2):
             pair, grids = (members[i], members[j]), (cached[i], cached[j])
             rows.extend(compare_pair(pair, grids, estimator, scales))
     if not rows:
         notes.insert(0, "no (domain, task) has two models with a successful fit: no comparisons")
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS), notes
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS), tasks, notes
 
 
 def flip_table(comparisons: pd.DataFrame, fitted: Sequence[FittedCurve]) -> pd.DataFrame:
