@@ -35,8 +35,9 @@ def main(smk: Any) -> None:
     write_csv_atomic(fit.params_table(), smk.output.params)
     write_csv_atomic(fit.optimal_table(), smk.output.optimal)
     joint_law_figure(fit, stem)
+    seconds = time.process_time() - start
     log(f"L(N, D) on {data.n.size} points, {data.sizes.size} sizes, "
-        f"{int(smk.params.replicates)} bootstrap refits: {time.process_time() - start:.1f} s CPU")  # fmt: skip
+        f"{int(smk.params.replicates)} bootstrap refits: {seconds:.1f} s CPU")  # fmt: skip
 
 
 def write_failure(smk: Any, status: str, reason: str) -> None:

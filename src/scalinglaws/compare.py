@@ -237,7 +237,9 @@ def compare_pair(
     x_check = check_scale(a, b)
     observed = observed_at(a, x_check, fit=False) - observed_at(b, x_check, fit=False)
     predicted_check = float(fa.predict([x_check])[0] - fb.predict([x_check])[0])
-    confirmed = bool(np.sign(observed) == np.sign(predicted_check)) if np.isfinite(observed) else None
+    confirmed = None
+    if np.isfinite(observed):
+        confirmed = bool(np.sign(observed) == np.sign(predicted_check))
     pa, pb = fa.predict(targets), fb.predict(targets)
     diff_samples = grids[0].at(targets) - grids[1].at(targets)
     lo, hi = _nan_interval(diff_samples)
@@ -328,7 +330,7 @@ def flip_table(comparisons: pd.DataFrame, fitted: Sequence[FittedCurve]) -> pd.D
         records.append({
             "domain": r.domain, "task": r.task, "checked": checked,
             "small_wrong": checked and np.sign(small) != np.sign(r.observed_diff),
-            "law_wrong": checked and r.confirmed is False,
+            "law_wrong": checked and not bool(r.confirmed),
         })  # fmt: skip
     frame = pd.DataFrame(records, columns=["domain", "task", "checked", "small_wrong", "law_wrong"])
     rows = [_flip_row(d, t, g) for (d, t), g in frame.groupby(["domain", "task"], sort=True)]
@@ -341,6 +343,11 @@ def _flip_row(domain: str, task: str, group: pd.DataFrame) -> dict[str, object]:
     small, law = int(group["small_wrong"].sum()), int(group["law_wrong"].sum())
     return {
         "domain": domain, "task": task, "pairs": len(group), "checked": checked,
-        "small_scale_wrong": small, "small_scale_wrong_share": small / checked if checked else np.nan,
-        "law_wrong": law, "law_wrong_share": law / checked if checked else np.nan,
+        "small_scale_wrong": small, "small_scale_wrong_share": _share(small, checked),
+        "law_wrong": law, "law_wrong_share": _share(law, checked),
     }  # fmt: skip
+
+
+def _share(count: int, total: int) -> float:
+    """count / total, NaN when total is 0."""
+    return count / total if total else float("nan")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,7 +233,9 @@ def derived(theta: np.ndarray) -> dict[str, float]:
     """E, A, B, α, β and the compute-optimal a, b, G (Hoffmann, Appendix D.2) from θ."""
     log_a, log_b, e, alpha, beta = (float(v) for v in theta)
     total = alpha + beta
-    log_g = (np.log(alpha) + log_a - np.log(beta) - log_b) / total if min(alpha, beta) > 0 else np.nan
+    log_g = np.nan
+    if min(alpha, beta) > 0:
+        log_g = (np.log(alpha) + log_a - np.log(beta) - log_b) / total
     return {
         "E": e,
         "A": np.exp(log_a),
@@ -332,5 +335,6 @@ def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if samples.shape[0] == 0:
         nan = np.full(samples.shape[1], np.nan)
         return nan, nan
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
         return np.nanpercentile(samples, 2.5, axis=0), np.nanpercentile(samples, 97.5, axis=0)
