@@ -24,6 +24,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/fixed_exponent.smk"
 include: "workflow/rules/uncertainty.smk"
+include: "workflow/rules/compare.smk"
 
 
 rule all:

@@ -35,18 +35,23 @@ ALPHA_ZERO = 1e-5  # official: below this α the prediction is the M2 power law
 
 
 def m4_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
-    """ε_∞ + w where w = β x^c (ε_0 − ε_∞ − w)^α, the M4 curve solved for ε_x."""
+    """ε_∞ + w where w = β x^c (ε_0 − ε_∞ − w)^α, the M4 curve solved for ε_x.
+
+    Parameters may also be arrays that broadcast against ``x`` (many parameter sets at once).
+    """
     power = params["beta"] * np.asarray(x, dtype=float) ** params["c"]
     alpha, err_inf = params["alpha"], params["err_inf"]
-    if abs(alpha) < ALPHA_ZERO:
+    if np.ndim(alpha) == 0 and abs(alpha) < ALPHA_ZERO:
         return err_inf + power
-    return err_inf + _solve_excess(power, params["err_0"] - err_inf, alpha)
+    excess = _solve_excess(power, params["err_0"] - err_inf, alpha)
+    return err_inf + np.where(np.abs(alpha) < ALPHA_ZERO, power, excess)
 
 
 def _solve_excess(power: np.ndarray, span: float, alpha: float) -> np.ndarray:
     """Root in [0, span] of φ(w) = w − power·(span − w)^α (increasing), by safeguarded Newton."""
+    power, span = np.broadcast_arrays(power, span)
     low = np.zeros_like(power)
-    high = np.full_like(power, span)
+    high = span.astype(float)
     w = np.minimum(power * span**alpha, span) * 0.5 + 0.25 * span
     for _ in range(200):
         value = w - power * (span - w) ** alpha
@@ -56,7 +61,8 @@ def _solve_excess(power: np.ndarray, span: float, alpha: float) -> np.ndarray:
         newton = w - value / slope
         inside = (newton >= low) & (newton <= high)  # a step below one ulp stays put
         w_next = np.where(inside, newton, 0.5 * (low + high))
-        if np.all(np.abs(w_next - w) <= 4 * np.finfo(float).eps * span):
+        settled = np.abs(w_next - w) <= 4 * np.finfo(float).eps * span
+        if np.all(settled | ~np.isfinite(w_next)):  # NaN (invalid parameters) stays NaN
             return w_next
         w = w_next
     return w

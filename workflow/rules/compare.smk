@@ -1,0 +1,88 @@
+"""Pairwise comparisons of models by their laws, and the two-variable law L(N, D).
+
+See scalinglaws.compare and scalinglaws.joint_law. Both rules write their outputs for every
+dataset: a dataset without two fitted models per task gets empty comparison tables with a
+note, and one not declared in joint_law.datasets (or whose N column cannot be read) gets a
+params.csv recording why.
+"""
+
+COMPARISONS = config["comparisons"]
+JOINT_LAW = config["joint_law"]
+
+if COMPARISONS["estimator"] not in config["estimators"]:
+    fail(
+        f"config: comparisons: estimator {COMPARISONS['estimator']!r} is not among the "
+        f"configured estimators ({', '.join(config['estimators'])})"
+    )
+for _name in JOINT_LAW["datasets"]:
+    if _name not in DATASETS:
+        fail(f"config: joint_law: datasets: {_name!r} is not a dataset of config datasets")
+
+EXTRA_TARGETS.extend(
+    [
+        "results/{dataset}/comparisons.csv",
+        "results/{dataset}/tables/comparison_flips.md",
+        "results/{dataset}/tables/comparison_flips.csv",
+        "results/{dataset}/figures/comparisons",
+        "results/{dataset}/joint_law/params.csv",
+        "results/{dataset}/joint_law/compute_optimal.csv",
+        "results/{dataset}/figures/joint_law_contours.png",
+        "results/{dataset}/figures/joint_law_contours.pdf",
+    ]
+)
+
+
+rule comparisons:
+    """Every same-task pair compared by its fitted laws at the configured target scales."""
+    input:
+        curves="results/{dataset}/curves.csv",
+        scores="results/{dataset}/scores.csv",
+    output:
+        comparisons="results/{dataset}/comparisons.csv",
+        flips_md="results/{dataset}/tables/comparison_flips.md",
+        flips_csv="results/{dataset}/tables/comparison_flips.csv",
+        figures=directory("results/{dataset}/figures/comparisons"),
+    log:
+        "logs/{dataset}/comparisons.log",
+    localrule: True
+    conda:
+        "../../envs/scalinglaws.yaml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
+    params:
+        estimator=COMPARISONS["estimator"],
+        scales=COMPARISONS["scales"],
+        replicates=COMPARISONS["replicates"],
+        seed=COMPARISONS["seed"],
+        code=library_code("compare.py", "uncertainty.py", "plots", "estimators"),
+    script:
+        "../../scripts/compare.py"
+
+
+rule joint_law:
+    """L(N, D) = E + A/N^α + B/D^β with bootstrap intervals and compute-optimal allocation."""
+    input:
+        tables=raw_tables,
+    output:
+        params="results/{dataset}/joint_law/params.csv",
+        optimal="results/{dataset}/joint_law/compute_optimal.csv",
+        png="results/{dataset}/figures/joint_law_contours.png",
+        pdf="results/{dataset}/figures/joint_law_contours.pdf",
+    log:
+        "logs/{dataset}/joint_law.log",
+    localrule: True
+    conda:
+        "../../envs/scalinglaws.yaml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
+    params:
+        spec=lambda wildcards: JOINT_LAW["datasets"].get(wildcards.dataset) or {},
+        replicates=JOINT_LAW["replicates"],
+        seed=JOINT_LAW["seed"],
+        code=library_code("joint_law.py", "curves.py", "plots"),
+    script:
+        "../../scripts/joint_law.py"
