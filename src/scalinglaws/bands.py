@@ -79,6 +79,12 @@ def predictive(
     ``x_fit`` must be sorted ascending (as Curve.x_fit is). Raises FitError if the law does not
     give a positive finite loss at some point.
     """
+    parts = cls.band_parts(params)
+    if parts:
+        return _combined([
+            (share, predictive(part, part_params, x_fit, y_fit, x, settings))
+            for share, part, part_params in parts
+        ])  # fmt: skip
     x_fit = np.asarray(x_fit, dtype=float)
     n = x_fit.size
     lin = linearise(cls, params, np.concatenate([x_fit, np.asarray(x, dtype=float)]))
@@ -95,6 +101,16 @@ def predictive(
     distance = np.log(np.maximum(np.asarray(x, dtype=float) / x_fit[-1], 1.0))
     variance = spread.var(axis=0) + sigma2 + kappa2 * distance**2
     return Predictive(center=lin.log_pred[n:], scale=np.sqrt(variance), df=df)
+
+
+def _combined(parts: list[tuple[float, Predictive]]) -> Predictive:
+    """The band of Σ wᵢ log ŷᵢ from its parts': centre Σ wᵢ fᵢ, scale Σ wᵢ sᵢ (the parts'
+    errors taken as fully correlated, the conservative choice), ν the smallest of theirs."""
+    return Predictive(
+        center=sum(share * part.center for share, part in parts),
+        scale=sum(share * part.scale for share, part in parts),
+        df=min(part.df for _, part in parts),
+    )
 
 
 def _kappa2(

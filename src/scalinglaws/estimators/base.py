@@ -11,7 +11,7 @@ result raises :class:`~scalinglaws.errors.FitError` with the reason.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -68,6 +68,18 @@ class Estimator(ABC):
         if bad:
             raise FitError(f"{self.name} fit gave non-finite parameters: {', '.join(bad)}")
         return result
+
+    @classmethod
+    def band_parts(
+        cls, params: Mapping[str, float]
+    ) -> list[tuple[float, type[Estimator], dict[str, float]]] | None:
+        """For a combination of laws, its parts as (weight, estimator class, params), so that
+        log ŷ = Σ weight · log ŷ_part; None (the default) for a single law.
+
+        Predictive bands (:mod:`scalinglaws.bands`) then combine the parts' bands instead of
+        linearising the combined law in all its parameters at once.
+        """
+        return None
 
     @abstractmethod
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:

@@ -22,14 +22,18 @@ Parameters are the members' own, prefixed ``m4_`` and ``bnsl_``, plus ``w`` and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import numpy as np
 
 from scalinglaws.errors import FitError
-from scalinglaws.estimators.base import Estimator, FitResult, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, square_log_objective
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
 
 PREFIXES = ("m4_", "bnsl_")
+BNSL_LAW_KEYS = ("a", "b", "c0", "c1", "d1", "f1", "c2", "d2", "f2")  # the law's parameters
 
 
 def _member(params: dict[str, float], prefix: str) -> dict[str, float]:
@@ -54,6 +58,22 @@ class Blend(Estimator):
     name = "BLEND"
     min_points = 4
     law = staticmethod(blend_law)
+    # Generic refits move each member within its own box; the weight w stays fixed.
+    param_bounds: ClassVar[ParamBounds] = {
+        **{f"m4_{k}": bounds for k, bounds in (M4.param_bounds or {}).items()},
+        **{f"bnsl_{k}": (-np.inf, np.inf) for k in BNSL_LAW_KEYS},  # BNSL: unbounded
+    }
+
+    @classmethod
+    def band_parts(
+        cls, params: Mapping[str, float]
+    ) -> list[tuple[float, type[Estimator], dict[str, float]]]:
+        """The members with their weights: log ŷ = w log ŷ_M4 + (1 − w) log ŷ_BNSL."""
+        w = params["w"]
+        parts = ((w, M4, "m4_"), (1.0 - w, BNSL, "bnsl_"))
+        return [
+            (share, member, _member(params, prefix)) for share, member, prefix in parts if share > 0
+        ]
 
     def __init__(
         self,
