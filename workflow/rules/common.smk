@@ -131,6 +131,26 @@ check_estimators(
 )
 
 
+# Alternative fitting protocols (workflow/rules/protocols.smk): estimator options laid over
+# the `estimators` entries; checked here like the main estimators.
+PROTOCOLS = config.get("protocols") or {}
+
+
+def protocol_estimators(name):
+    """The estimator entries of protocol ``name``: its overrides laid over `estimators`."""
+    return {
+        estimator: registry.overlay(config["estimators"].get(estimator), override)
+        for estimator, override in PROTOCOLS[name].items()
+    }
+
+
+for name in PROTOCOLS:
+    check_estimators(
+        protocol_estimators(name),
+        sorted({d for ds in DATASETS.values() for d in ds["domains"]}),
+    )
+
+
 wildcard_constraints:
     dataset="|".join(re.escape(name) for name in DATASETS),
     batch=r"\d+",

@@ -38,10 +38,27 @@ rule comparisons:
         curves="results/{dataset}/curves.csv",
         scores="results/{dataset}/scores.csv",
     output:
-        comparisons="results/{dataset}/comparisons.csv",
-        flips_md="results/{dataset}/tables/comparison_flips.md",
+        comparisons=report(
+            "results/{dataset}/comparisons.csv",
+            caption="../report/comparisons.rst",
+            category="Comparisons",
+            labels={"dataset": "{dataset}", "file": "comparisons.csv"},
+        ),
+        flips_md=report(
+            "results/{dataset}/tables/comparison_flips.md",
+            caption="../report/comparisons.rst",
+            category="Comparisons",
+            labels={"dataset": "{dataset}", "file": "comparison_flips.md"},
+        ),
         flips_csv="results/{dataset}/tables/comparison_flips.csv",
-        figures=directory("results/{dataset}/figures/comparisons"),
+        figures=report(
+            directory("results/{dataset}/figures/comparisons"),
+            patterns=["{task}.png"],
+            caption="../report/comparisons.rst",
+            category="Comparisons",
+            subcategory="Figures",
+            labels={"dataset": "{dataset}", "figure": "{task}"},
+        ),
     log:
         "logs/{dataset}/comparisons.log",
     localrule: True
@@ -66,9 +83,24 @@ rule joint_law:
     input:
         tables=raw_tables,
     output:
-        params="results/{dataset}/joint_law/params.csv",
-        optimal="results/{dataset}/joint_law/compute_optimal.csv",
-        png="results/{dataset}/figures/joint_law_contours.png",
+        params=report(
+            "results/{dataset}/joint_law/params.csv",
+            caption="../report/joint_law.rst",
+            category="Joint law L(N, D)",
+            labels={"dataset": "{dataset}", "file": "params.csv"},
+        ),
+        optimal=report(
+            "results/{dataset}/joint_law/compute_optimal.csv",
+            caption="../report/joint_law.rst",
+            category="Joint law L(N, D)",
+            labels={"dataset": "{dataset}", "file": "compute_optimal.csv"},
+        ),
+        png=report(
+            "results/{dataset}/figures/joint_law_contours.png",
+            caption="../report/joint_law.rst",
+            category="Joint law L(N, D)",
+            labels={"dataset": "{dataset}", "file": "joint_law_contours.png"},
+        ),
         pdf="results/{dataset}/figures/joint_law_contours.pdf",
     log:
         "logs/{dataset}/joint_law.log",

@@ -5,23 +5,6 @@ point, hold ε0 at that loss; research notes §7.2); the reproduction table sets
 beside the notebook's. One job per dataset and protocol fits every curve.
 """
 
-PROTOCOLS = config.get("protocols") or {}
-
-
-def protocol_estimators(name):
-    """The estimator entries of protocol ``name``: its overrides laid over `estimators`."""
-    return {
-        estimator: registry.overlay(config["estimators"].get(estimator), override)
-        for estimator, override in PROTOCOLS[name].items()
-    }
-
-
-for name in PROTOCOLS:
-    check_estimators(
-        protocol_estimators(name),
-        sorted({d for ds in DATASETS.values() for d in ds["domains"]}),
-    )
-
 EXTRA_TARGETS.extend(
     f"results/{{dataset}}/protocols/{name}/scores.csv" for name in sorted(PROTOCOLS)
 )

@@ -8,7 +8,12 @@ rule calibration:
     input:
         predictions="results/{dataset}/predictions.csv",
     output:
-        calibration="results/{dataset}/calibration.csv",
+        calibration=report(
+            "results/{dataset}/calibration.csv",
+            caption="../report/calibration.rst",
+            category="Uncertainty",
+            labels={"dataset": "{dataset}", "file": "calibration.csv"},
+        ),
     log:
         "logs/{dataset}/calibration.log",
     localrule: True
