@@ -55,7 +55,7 @@ def joint_law_figure(fit: JointFit, stem: str | Path) -> None:
     log_d = np.linspace(np.log(data.d.min()) - 1.0, np.log(data.d.max()) + 2.0, 120)
     grid_n, grid_d = np.meshgrid(log_n, log_d)
     loss = np.exp(log_law(fit.theta, grid_n, grid_d))
-    fig, ax = figure(figsize=(6.5, 5))
+    fig, ax = figure(figsize=(6.5, 5.6))
     contours = ax.contour(np.exp(grid_n), np.exp(grid_d), loss, levels=12, cmap="viridis")
     ax.clabel(contours, fontsize="x-small", fmt="%.3g")
     keep = ~data.holdout
@@ -70,5 +70,6 @@ def joint_law_figure(fit: JointFit, stem: str | Path) -> None:
     ax.set(xscale="log", yscale="log", xlabel="Model size N", ylabel="Examples seen D",
            xlim=(np.exp(log_n[0]), np.exp(log_n[-1])), ylim=(np.exp(log_d[0]), np.exp(log_d[-1])),
            title="L(N, D) iso-loss contours")  # fmt: skip
-    ax.legend(fontsize="x-small", loc="lower right")
+    # Below the axes, so that it never hides a contour label.
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
     save(fig, stem)
