@@ -97,8 +97,6 @@ def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.n
     y = np.asarray(y, dtype=float).ravel()
     if x.shape != y.shape:
         raise FitError(f"x and y differ in length ({x.size} vs {y.size})")
-    if x.size < min_points:
-        raise FitError(f"needs at least {min_points} fit points, got {x.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise FitError("x and y must be finite")
     if np.any(x <= 0) or np.any(y <= 0):
@@ -107,4 +105,6 @@ def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.n
     x, y = x[order], y[order]
     if np.any(np.diff(x) == 0):
         raise FitError("x values must be unique")
+    if x.size < min_points:
+        raise FitError(f"needs at least {min_points} fit points, got {x.size}")
     return x, y
