@@ -23,7 +23,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators import registry
-from scalinglaws.estimators.base import Estimator, FitResult, Law, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, Law
 
 RCOND = 1e-10  # relative singular-value cut of the unit-scaled Jacobian
 MAX_LOG_CHANGE = 0.05  # largest change of log ŷ a finite-difference step may cause
@@ -201,13 +201,7 @@ def _with(start: Mapping[str, float], keys: Sequence[str], theta: np.ndarray) ->
 
 def _law_result(law: Law, params: dict[str, float], x: np.ndarray, y: np.ndarray) -> FitResult:
     """A one-step refit as a FitResult predicting with ``law`` at ``params``."""
-    with np.errstate(all="ignore"):
-        objective = square_log_objective(y, law(params, x))
-    return FitResult(
-        params=params,
-        objective=objective,
-        iterations=1,
-        converged=True,
-        predictor=lambda z: law(params, z),
+    return FitResult.of_law(
+        law, params, x, y,
         message="one-step Gauss-Newton bootstrap refit, linearised at the base fit",
-    )
+    )  # fmt: skip

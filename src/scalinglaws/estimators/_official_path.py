@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scalinglaws.estimators.base import FitResult, square_log_objective
+from scalinglaws.estimators.base import FitResult
 
 ERR_MARGIN = 1e-3  # official ERR_MARGIN: offsets stay this far from the data
 GRAD_ITERATIONS = 100  # outer iterations that use gradient descent
@@ -427,14 +427,10 @@ def fit_result(
     y: np.ndarray,
 ) -> FitResult:
     """The FitResult of a fit that followed the official path to ``end``."""
-    return FitResult(
-        params=params,
-        objective=square_log_objective(y, law(params, x)),
-        iterations=end.iterations,
-        converged=end.converged,
-        predictor=lambda z: law(params, z),
+    return FitResult.of_law(
+        law, params, x, y, iterations=end.iterations, converged=end.converged,
         message="" if end.converged else "stopped at max_iterations, as the official code does",
-    )
+    )  # fmt: skip
 
 
 OuterStep = Callable[[np.ndarray, int], np.ndarray]

@@ -41,6 +41,31 @@ class FitResult:
         with np.errstate(all="ignore"):
             return np.asarray(self.predictor(x), dtype=float)
 
+    @classmethod
+    def of_law(
+        cls,
+        law: Law,
+        params: dict[str, float],
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        iterations: int = 1,
+        converged: bool = True,
+        message: str = "",
+    ) -> FitResult:
+        """The result that predicts with ``law`` at ``params``; its objective is the
+        :func:`square_log_objective` of the fit points (x, y)."""
+        with np.errstate(all="ignore"):
+            objective = square_log_objective(y, law(params, x))
+        return cls(
+            params=params,
+            objective=objective,
+            iterations=iterations,
+            converged=converged,
+            predictor=lambda z: law(params, z),
+            message=message,
+        )
+
 
 class Estimator(ABC):
     """Base class: checks the data, then delegates to :meth:`_fit`."""

@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from scalinglaws.errors import FitError
-from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
 
@@ -112,12 +112,13 @@ class Blend(Estimator):
             for share, fit in ((w, m4_fit), (1.0 - w, bnsl_fit))
             if fit is not None and share > 0
         )
-        return FitResult(
-            params=params,
-            objective=square_log_objective(y, blend_law(params, x)),
+        return FitResult.of_law(
+            blend_law,
+            params,
+            x,
+            y,
             iterations=sum(fit.iterations for fit in fits if fit is not None),
             converged=all(fit is not None and fit.converged for fit in fits),
-            predictor=lambda z: blend_law(params, z),
             message="; ".join(reasons) or f"geometric blend, w(M4) = {w:g}",
         )
 

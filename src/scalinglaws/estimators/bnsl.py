@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglaws.errors import FitError
-from scalinglaws.estimators.base import Estimator, FitResult, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult
 
 C0_RANGE = (-1.0, 4.0)
 C_BREAK_RANGE = (-3.0, 6.0)
@@ -248,11 +248,7 @@ class BNSL(Estimator):
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         params, _, evaluations = fit_bnsl(x, y, self.breaks, self.n_random, self.seed)
-        return FitResult(
-            params=params,
-            objective=square_log_objective(y, bnsl_law(params, x)),
-            iterations=evaluations,
-            converged=True,
-            predictor=lambda z: bnsl_law(params, z),
+        return FitResult.of_law(
+            bnsl_law, params, x, y, iterations=evaluations,
             message=f"BNSL with {self.breaks} break(s)",
-        )
+        )  # fmt: skip

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.m2 import power_law
 
 
@@ -26,10 +26,4 @@ class M1(Estimator):
         design = np.column_stack([np.ones_like(x), np.log(x)])
         log_beta, c = np.linalg.lstsq(design, np.log(y), rcond=None)[0]
         params = {"beta": float(np.exp(log_beta)), "c": float(c), "err_inf": 0.0}
-        return FitResult(
-            params=params,
-            objective=square_log_objective(y, power_law(params, x)),
-            iterations=1,
-            converged=True,
-            predictor=lambda z: power_law(params, z),
-        )
+        return FitResult.of_law(power_law, params, x, y)

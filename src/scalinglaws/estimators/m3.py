@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, square_log_objective
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 
 BETA_TOL = 1e-10
 
@@ -52,13 +52,7 @@ class M3(Estimator):
             gamma = _best_gamma(inv_x, y, log_y, log_beta, c, gamma)
             converged = abs(beta - previous_beta) < BETA_TOL
         params = {"beta": beta, "c": c, "gamma": gamma}
-        return FitResult(
-            params=params,
-            objective=square_log_objective(y, m3_law(params, x)),
-            iterations=iterations,
-            converged=converged,
-            predictor=lambda z: m3_law(params, z),
-        )
+        return FitResult.of_law(m3_law, params, x, y, iterations=iterations, converged=converged)
 
 
 def _simple_regression(z: np.ndarray, t: np.ndarray) -> tuple[float, float]:
