@@ -126,9 +126,8 @@ def check_estimators(estimators, domains):
 
 
 DATASETS = {name: load_dataset(name, entry) for name, entry in config["datasets"].items()}
-check_estimators(
-    config["estimators"], sorted({d for ds in DATASETS.values() for d in ds["domains"]})
-)
+ALL_DOMAINS = sorted({d for ds in DATASETS.values() for d in ds["domains"]})
+check_estimators(config["estimators"], ALL_DOMAINS)
 
 
 # Alternative fitting protocols (workflow/rules/protocols.smk): estimator options laid over
@@ -145,10 +144,7 @@ def protocol_estimators(name):
 
 
 for name in PROTOCOLS:
-    check_estimators(
-        protocol_estimators(name),
-        sorted({d for ds in DATASETS.values() for d in ds["domains"]}),
-    )
+    check_estimators(protocol_estimators(name), ALL_DOMAINS)
 
 
 wildcard_constraints:
