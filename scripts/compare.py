@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from _rulekit import log, log_to_file, read_text_csv
 
-from scalinglaws.compare import FLIP_COLUMNS, compare_all, fitted_curves, flip_table
+from scalinglaws.compare import compare_all, fitted_curves, flip_table
 from scalinglaws.curves import read_curves
 from scalinglaws.io import write_csv_atomic, write_text_atomic
 from scalinglaws.plots.compare import comparison_figure, task_slug
@@ -28,7 +27,7 @@ def main(smk: Any) -> None:
     )
     table, tasks, more = compare_all(fitted, estimator, scales)
     notes += more
-    flips = flip_table(table, fitted) if len(table) else pd.DataFrame(columns=FLIP_COLUMNS)
+    flips = flip_table(table, fitted)
     write_csv_atomic(table, smk.output.comparisons)
     write_csv_atomic(flips, smk.output.flips_csv)
     write_text_atomic(smk.output.flips_md, flips_markdown(flips, notes))

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import stats
 
 from scalinglaws.estimators.base import Estimator
-from scalinglaws.uncertainty import Linearised, linearise, residual_bootstrap
+from scalinglaws.uncertainty import Linearised, linearise
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,6 @@ class Predictive:
         half = stats.t.ppf(0.5 + level / 2, self.df) * self.scale
         return np.exp(self.center - half), np.exp(self.center + half)
 
-    def log_density(self, y: np.ndarray) -> np.ndarray:
-        """Predictive log density of log y (a density in log space, not in y)."""
-        return stats.t.logpdf(np.log(y), self.df, loc=self.center, scale=self.scale)
-
 
 def predictive(
     cls: type[Estimator],
@@ -92,11 +88,8 @@ def predictive(
     resid = log_y - lin.log_pred[:n]
     df = float(max(n - lin.rank(), 1))
     sigma2 = float(resid @ resid) / df
-    fit_rows = slice(0, n)
-    samples = residual_bootstrap(
-        lin.log_pred[:n], log_y, lin.rank(), settings.replicates, settings.seed
-    )
-    spread = lin.steps(samples, fit_rows) @ lin.jacobian[n:].T
+    steps = lin.bootstrap_steps(log_y, settings.replicates, settings.seed, slice(0, n))
+    spread = steps @ lin.jacobian[n:].T
     kappa2 = _kappa2(lin, log_y, x_fit, sigma2, settings)
     distance = np.log(np.maximum(np.asarray(x, dtype=float) / x_fit[-1], 1.0))
     variance = spread.var(axis=0) + sigma2 + kappa2 * distance**2

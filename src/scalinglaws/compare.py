@@ -8,8 +8,8 @@ laws of Alabdulmohsin et al. 2022, Eq. 4). For a pair:
 * targets x_t = s · x_max for each configured multiple s, where x_max is the largest x of
   either curve (fit and extrapolation points alike);
 * the predicted difference Δ(x_t) = ε_a(x_t) − ε_b(x_t) with a 95 % interval from the
-  parameter samples of both fits (:func:`parameter_samples`); the predicted winner is the model
-  with the lower ε (the lower loss or error);
+  parameter samples of both fits (:func:`scalinglaws.uncertainty.bootstrap_params`); the
+  predicted winner is the model with the lower ε (the lower loss or error);
 * the crossover: the smallest x in [x_min, max x_t] where Δ changes sign, x_min being the first
   fit x shared by both curves, refined by bisection in log x; its interval comes from the
   crossovers of the samples that have one;
@@ -28,8 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,7 @@ import pandas as pd
 from scalinglaws.curves import Curve
 from scalinglaws.estimators.base import Law
 from scalinglaws.estimators.registry import ESTIMATORS
-from scalinglaws.uncertainty import linearise, residual_bootstrap
+from scalinglaws.uncertainty import bootstrap_params, percentile_interval
 
 COMPARISON_COLUMNS = [
     "domain", "task", "model_a", "model_b", "estimator", "scale", "x",
@@ -91,19 +90,6 @@ class FittedCurve:
 # --------------------------------------------------------------------------------------------
 
 
-def parameter_samples(
-    estimator: str, params: Mapping[str, float], x: np.ndarray, y: np.ndarray, count: int, seed: int
-) -> list[dict[str, float]]:
-    """``count`` residual-bootstrap refits of the fit ``params`` to the sorted points (x, y).
-
-    :mod:`scalinglaws.uncertainty`: log-space residual resampling and one bounded
-    Gauss-Newton step from the base fit each, as ``bootstrap_fits`` does after its base fit.
-    """
-    lin = linearise(ESTIMATORS[estimator], params, x)
-    targets = residual_bootstrap(lin.log_pred, np.log(y), lin.rank(), count, seed)
-    return [lin.params_at(step) for step in lin.steps(targets)]
-
-
 def curve_seed(seed: int, curve: Curve) -> int:
     """A per-curve seed from ``seed`` and the curve key, independent of the curve order."""
     digest = hashlib.sha256(f"{seed}\x1f{curve.key.slug}".encode()).digest()
@@ -124,8 +110,8 @@ def fitted_curves(
             notes.append(f"{curve.key.label}: no successful {estimator} fit in scores.csv")
             continue
         p = {k: float(v) for k, v in params[key].items()}
-        samples = parameter_samples(
-            estimator, p, curve.x_fit, curve.y_fit, replicates, curve_seed(seed, curve)
+        samples = bootstrap_params(
+            ESTIMATORS[estimator], p, curve.x_fit, curve.y_fit, replicates, curve_seed(seed, curve)
         )
         fitted.append(FittedCurve(curve, law, p, samples))
     return fitted, notes
@@ -242,9 +228,9 @@ def compare_pair(
         confirmed = bool(np.sign(observed) == np.sign(predicted_check))
     pa, pb = fa.predict(targets), fb.predict(targets)
     diff_samples = grids[0].at(targets) - grids[1].at(targets)
-    lo, hi = _nan_interval(diff_samples)
+    lo, hi = percentile_interval(diff_samples)
     found = cross_samples[np.isfinite(cross_samples)]
-    c_lo, c_hi = _nan_interval(found[:, None]) if found.size else ([np.nan], [np.nan])
+    c_lo, c_hi = percentile_interval(found[:, None])
     rows = []
     for k, scale in enumerate(scales):
         rows.append({
@@ -260,13 +246,6 @@ def compare_pair(
             "confirmed": "" if confirmed is None else confirmed, "status": "ok", "error": "",
         })  # fmt: skip
     return rows
-
-
-def _nan_interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column 2.5 % and 97.5 % percentiles, ignoring NaN (NaN for an all-NaN column)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanpercentile(samples, 2.5, axis=0), np.nanpercentile(samples, 97.5, axis=0)
 
 
 # --------------------------------------------------------------------------------------------

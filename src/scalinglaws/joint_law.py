@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +30,7 @@ from scipy.optimize import minimize, nnls
 
 from scalinglaws.curves import DOMAIN, LOSS, ROW, SEEN, SOURCE, TRAINING
 from scalinglaws.errors import FitError, InputError
+from scalinglaws.uncertainty import percentile_interval
 
 HUBER_DELTA = 1e-3
 # Starting points: a grid over (α, β); E, A, B from non-negative least squares at each, and
@@ -293,7 +293,7 @@ class JointFit:
         boot = np.array(
             [[*derived(t).values(), holdout_rmse(t, self.data)] for t in self.replicates]
         ).reshape(-1, len(names))
-        lo, hi = _interval(boot)
+        lo, hi = percentile_interval(boot)
         return pd.DataFrame(
             {"parameter": names, "estimate": base, "lo95": lo, "hi95": hi,
              "status": "ok", "error": ""}
@@ -307,7 +307,7 @@ class JointFit:
         table = {"compute": budgets}
         for key, short in (("n_opt", "n"), ("d_opt", "d"), ("loss_opt", "loss")):
             samples = np.array([b[key] for b in boots]).reshape(-1, budgets.size)
-            lo, hi = _interval(samples)
+            lo, hi = percentile_interval(samples)
             table.update({key: base[key], f"{short}_lo95": lo, f"{short}_hi95": hi})
         return pd.DataFrame(table, columns=OPTIMAL_COLUMNS)
 
@@ -328,13 +328,3 @@ def failure_tables(reason: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         columns=PARAMS_COLUMNS,
     )  # fmt: skip
     return params, pd.DataFrame(columns=OPTIMAL_COLUMNS)
-
-
-def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2.5 % and 97.5 % percentiles per column, ignoring NaN (NaN when no samples)."""
-    if samples.shape[0] == 0:
-        nan = np.full(samples.shape[1], np.nan)
-        return nan, nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
-        return np.nanpercentile(samples, 2.5, axis=0), np.nanpercentile(samples, 97.5, axis=0)

@@ -15,8 +15,10 @@ gets replicates without code here.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -48,9 +50,22 @@ def bootstrap_fits(
     order = np.argsort(np.asarray(x, dtype=float), kind="stable")
     x = np.asarray(x, dtype=float)[order]
     y = np.asarray(y, dtype=float)[order]
-    lin = linearise(type(estimator), base.params, x)
-    samples = residual_bootstrap(lin.log_pred, np.log(y), lin.rank(), replicates, seed)
-    return base, [_law_result(lin.law, lin.params_at(step), x, y) for step in lin.steps(samples)]
+    samples = bootstrap_params(type(estimator), base.params, x, y, replicates, seed)
+    return base, [_law_result(_law_of(type(estimator)), params, x, y) for params in samples]
+
+
+def bootstrap_params(
+    cls: type[Estimator],
+    params: Mapping[str, float],
+    x: np.ndarray,
+    y: np.ndarray,
+    replicates: int,
+    seed: int,
+) -> list[dict[str, float]]:
+    """The parameters of ``replicates`` residual-bootstrap refits of the fit ``params`` of
+    ``cls`` to the points (x, y) sorted by x: one bounded Gauss-Newton step each."""
+    lin = linearise(cls, params, x)
+    return [lin.params_at(step) for step in lin.bootstrap_steps(np.log(y), replicates, seed)]
 
 
 def residual_bootstrap(
@@ -121,10 +136,22 @@ class Linearised:
 
     def rank(self) -> int:
         """Numerical rank of the Jacobian on unit-scaled columns (the free parameters fitted)."""
+        return self._rank
+
+    @cached_property
+    def _rank(self) -> int:
         if self.jacobian.shape[1] == 0:
             return 0
         scale = np.linalg.norm(self.jacobian, axis=0)
         return int(np.linalg.matrix_rank(self.jacobian / np.where(scale > 0, scale, 1.0), RCOND))
+
+    def bootstrap_steps(
+        self, log_y: np.ndarray, replicates: int, seed: int, rows: slice = slice(None)
+    ) -> np.ndarray:
+        """:meth:`steps` towards ``replicates`` residual-bootstrap resamples of the points
+        ``rows`` with log losses ``log_y`` (:func:`residual_bootstrap`)."""
+        targets = residual_bootstrap(self.log_pred[rows], log_y, self.rank(), replicates, seed)
+        return self.steps(targets, rows)
 
     def params_at(self, step: np.ndarray) -> dict[str, float]:
         """The parameters θ₀ + ``step``."""
@@ -205,3 +232,14 @@ def _law_result(law: Law, params: dict[str, float], x: np.ndarray, y: np.ndarray
         law, params, x, y,
         message="one-step Gauss-Newton bootstrap refit, linearised at the base fit",
     )  # fmt: skip
+
+
+def percentile_interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2.5 % and 97.5 % percentiles per column of ``samples``, ignoring NaN (NaN for a column
+    without finite samples, or when there are no rows)."""
+    if samples.shape[0] == 0:
+        nan = np.full(samples.shape[1], np.nan)
+        return nan, nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        return np.nanpercentile(samples, 2.5, axis=0), np.nanpercentile(samples, 97.5, axis=0)

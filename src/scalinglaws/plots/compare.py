@@ -11,6 +11,7 @@ import pandas as pd
 from scalinglaws.compare import TaskComparison
 from scalinglaws.joint_law import JointFit, compute_optimal, log_law
 from scalinglaws.plots.theme import EXTRAPOLATION_COLOR, X_LABEL, Y_LABEL, figure, save
+from scalinglaws.uncertainty import percentile_interval
 
 
 def task_slug(domain: str, task: str) -> str:
@@ -24,8 +25,7 @@ def comparison_figure(task: TaskComparison, rows: pd.DataFrame, stem: str | Path
     for k, (member, grid) in enumerate(zip(task.members, task.grids, strict=True)):
         color = f"C{k % 10}"
         curve = member.curve
-        with np.errstate(all="ignore"):
-            lo, hi = np.nanpercentile(grid.samples, [2.5, 97.5], axis=0)
+        lo, hi = percentile_interval(grid.samples)
         ax.fill_between(grid.grid, lo, hi, color=color, alpha=0.15, linewidth=0)
         ax.plot(grid.grid, grid.base, color=color, label=curve.key.model)
         ax.scatter(curve.x_fit, curve.y_fit, s=8, color=color)
