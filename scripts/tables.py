@@ -5,10 +5,10 @@ from typing import Any
 from _rulekit import log, log_to_file, read_text_csv, to_numbers
 
 from scalinglaws.io import write_text_atomic
+from scalinglaws.rankings import RANKING_COLUMNS
 from scalinglaws.tables import rankings_tables
 
-# scalinglaws.rankings is not imported for its column names: it loads scipy.stats (~1.5 s).
-NUMERIC = ["win_fraction", "mean_rmse", "mean_rank", "n_curves", "n_failed"]
+NUMERIC = list(RANKING_COLUMNS[2:])  # after domain, estimator
 
 
 def main(smk: Any) -> None:

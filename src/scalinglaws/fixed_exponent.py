@@ -15,8 +15,10 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 
 from scalinglaws.errors import FitError
+from scalinglaws.estimators._official_path import ERR_MARGIN  # ε∞ stays this far below min y
+from scalinglaws.estimators.m2 import power_law
+from scalinglaws.metrics import extrapolation_rmse
 
-ERR_MARGIN = 1e-3  # ε∞ stays this far below the smallest loss, as in M2
 GRID_POINTS = 400
 SWEEP_COLUMNS = ["c", "beta", "err_inf", "interpolation_rmse", "extrapolation_rmse"]
 
@@ -30,8 +32,8 @@ class FixedExponentFit:
     err_inf: float
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """ε∞ + β x^c."""
-        return self.err_inf + self.beta * np.asarray(x, dtype=float) ** self.c
+        """ε∞ + β x^c (M2's law)."""
+        return power_law({"beta": self.beta, "c": self.c, "err_inf": self.err_inf}, x)
 
 
 def _profile(err_inf: float, log_x: np.ndarray, y: np.ndarray, c: float) -> tuple[float, float]:
@@ -70,13 +72,6 @@ def _fit_at(err_inf: float, log_x: np.ndarray, y: np.ndarray, c: float) -> Fixed
     )
 
 
-def log_rmse(y: np.ndarray, y_hat: np.ndarray) -> float:
-    """sqrt(mean (log ŷ − log y)²), the paper's Eq. (6); NaN for no points."""
-    if len(y) == 0:
-        return float("nan")
-    return float(np.sqrt(np.mean((np.log(y_hat) - np.log(y)) ** 2)))
-
-
 def sweep(
     x: np.ndarray,
     y: np.ndarray,
@@ -100,8 +95,8 @@ def sweep(
                 float(c),
                 law.beta,
                 law.err_inf,
-                log_rmse(y[fit], law.predict(x[fit])),
-                log_rmse(y[test], law.predict(x[test])),
+                extrapolation_rmse(y[fit], law.predict(x[fit])),
+                extrapolation_rmse(y[test], law.predict(x[test])),
             )
         )
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)

@@ -236,7 +236,7 @@ def _row_errors(
         return pd.to_numeric(part["rmse_se"]).tolist()
     present = predictions["domain"].isin(set(part["domain"]))
     errors = standard_errors(predictions[present], se_factor)
-    lookup = dict(zip(map(tuple, errors[KEY].to_numpy()), errors["se"], strict=True))
+    lookup = _lookup(errors, "se")
     return [lookup.get(tuple(key), np.nan) for key in part[KEY].to_numpy()]
 
 
@@ -298,7 +298,7 @@ def reproduction_table(
     """
     rmse = _lookup(scores, "rmse", ok=True)
     errors = standard_errors(predictions, se_factor)
-    se = dict(zip(map(tuple, errors[KEY].to_numpy()), errors["se"], strict=True))
+    se = _lookup(errors, "se")
     rows = []
     for record in printed.to_dict("records"):
         if record["source"] in TABLE_SOURCES:
