@@ -102,11 +102,20 @@ class InnerProblem:
     offset_only: ScalarProblem | None = None
     plan: ChunkPlan = field(default_factory=ChunkPlan)
 
-    def project(self, s: np.ndarray) -> np.ndarray:
-        return np.array([_clip(s[i], self.lower[i], self.upper[i]) for i in range(len(s))])
-
     def gaps(self, a: float, b: float) -> tuple[float, float]:
         return self.y_min - a, b - self.y_max
+
+
+def offset_grad_hess(y: np.ndarray, err_inf: float, fixed: np.ndarray) -> tuple[float, float]:
+    """Gradient and curvature of 0.5·mean(r²) in ε_∞ alone, r = log(ε − ε_∞) − ``fixed``.
+
+    ``fixed`` is the part of the fitted log excess that does not depend on ε_∞: log β + c log x
+    for M2, and that plus α log(ε_0 − ε) for M4 with ε_0 held.
+    """
+    u = 1.0 / (y - err_inf)
+    resid = -np.log(u) - fixed
+    n = y.size
+    return -float(resid @ u) / n, float((1.0 - resid) @ (u * u)) / n
 
 
 def _clip(value: float, low: float, high: float) -> float:

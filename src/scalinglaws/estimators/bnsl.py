@@ -170,10 +170,9 @@ def refine(
     resid = _residuals(theta, data)
     cost = 0.5 * float(resid @ resid)
     lam, iterations = 1e-3, 0
+    jtj, grad = _normal_equations(theta, resid, data)
     while iterations < max_iter:
         iterations += 1
-        jac = _jacobian(theta, data)
-        jtj, grad = jac.T @ jac, jac.T @ resid
         damping = lam * (np.diag(jtj) + 1e-12)
         try:
             step = np.linalg.solve(jtj + np.diag(damping), -grad)
@@ -187,6 +186,7 @@ def refine(
             theta, resid, cost, lam = trial, trial_resid, trial_cost, lam / 10.0
             if gain <= 1e-9 * cost + 1e-300:
                 break
+            jtj, grad = _normal_equations(theta, resid, data)  # a refused step keeps them
         else:
             lam *= 4.0
             if lam > 1e10:
@@ -194,10 +194,18 @@ def refine(
     return theta, cost if np.isfinite(cost) else np.inf, iterations
 
 
+def _normal_equations(
+    theta: np.ndarray, resid: np.ndarray, data: _Scaled
+) -> tuple[np.ndarray, np.ndarray]:
+    """JᵀJ and Jᵀr at θ, J the Jacobian of the log residuals."""
+    jac = _jacobian(theta, data)
+    return jac.T @ jac, jac.T @ resid
+
+
 def fit_bnsl(
     x: np.ndarray, y: np.ndarray, breaks: int, n_random: int = 0, seed: int = 0
-) -> tuple[dict[str, float], float, int]:
-    """Best BNSL parameters (raw units) for sorted positive (x, y): (params, cost, evaluations)."""
+) -> tuple[dict[str, float], int]:
+    """Best BNSL parameters (raw units) for sorted positive (x, y): (params, evaluations)."""
     data = _Scaled.of(x, y)
     lo, hi = _bounds(data, breaks)
     rng = np.random.default_rng(seed)
@@ -211,7 +219,7 @@ def fit_bnsl(
             best_theta, best_cost = theta, cost
     if not np.isfinite(best_cost):
         raise FitError("BNSL: no start gave a finite log loss")
-    return to_params(best_theta, data.log_x_ref), best_cost, evaluations
+    return to_params(best_theta, data.log_x_ref), evaluations
 
 
 def to_params(theta: np.ndarray, log_x_ref: float) -> dict[str, float]:
@@ -247,7 +255,7 @@ class BNSL(Estimator):
         return 4 + 3 * self.breaks
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        params, _, evaluations = fit_bnsl(x, y, self.breaks, self.n_random, self.seed)
+        params, evaluations = fit_bnsl(x, y, self.breaks, self.n_random, self.seed)
         return FitResult.of_law(
             bnsl_law, params, x, y, iterations=evaluations,
             message=f"BNSL with {self.breaks} break(s)",

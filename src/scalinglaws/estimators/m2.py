@@ -47,13 +47,6 @@ class M2(Estimator):
         def linear_fit(state: np.ndarray) -> np.ndarray:
             return least_squares.solve(np.log(y - state[0]))
 
-        n = y.size
-
-        def offset_grad_hess(err_inf: float, base: np.ndarray) -> tuple[float, float]:
-            inv_gap = 1.0 / (y - err_inf)
-            resid = -np.log(inv_gap) - base
-            return -float(resid @ inv_gap) / n, float((1.0 - resid) @ (inv_gap * inv_gap)) / n
-
         plan = path.ChunkPlan()
 
         def outer_step(state: np.ndarray, k: int) -> np.ndarray:
@@ -66,7 +59,7 @@ class M2(Estimator):
                 lower=(float(lower[0]), 0.0),
                 upper=(float(upper[0]), 0.0),
                 movable=(True, False),
-                offset_only=path.ScalarProblem(lambda v: offset_grad_hess(v, base), y_min),
+                offset_only=path.ScalarProblem(lambda v: path.offset_grad_hess(y, v, base), y_min),
                 plan=plan,
             )
             if k < path.GRAD_ITERATIONS:

@@ -13,9 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from scalinglaws.estimators._official_path import BETA_TOL  # the official stopping rule
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
-
-BETA_TOL = 1e-10
 
 
 def m3_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:

@@ -168,7 +168,7 @@ class M4(Estimator):
                 # ε_0 cannot move (no gradient or curvature when α = 0): a problem in ε_∞ alone.
                 fixed_part = base + alpha * np.log(state[1] - y)
                 problem.offset_only = path.ScalarProblem(
-                    lambda v: _offset_grad_hess(y, v, fixed_part), y_min
+                    lambda v: path.offset_grad_hess(y, v, fixed_part), y_min
                 )
             if k < path.GRAD_ITERATIONS:
                 return path.gradient_epochs(problem, state)
@@ -228,11 +228,3 @@ def _grad_hess(
         alpha * float(u @ v) / n,
         alpha * float((alpha + resid) @ vv) / n,
     )
-
-
-def _offset_grad_hess(y: np.ndarray, err_inf: float, fixed_part: np.ndarray) -> tuple[float, float]:
-    """Gradient and curvature in ε_∞ alone; ``fixed_part`` = base + α log(ε_0 − ε), ε_0 fixed."""
-    u = 1.0 / (y - err_inf)
-    resid = -np.log(u) - fixed_part
-    n = y.size
-    return -float(resid @ u) / n, float((1.0 - resid) @ (u * u)) / n
