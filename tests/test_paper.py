@@ -7,14 +7,12 @@ has IC and LM curves but none of the paper's Table 2-3 curves.
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_workflow import fresh_copy, run_ok
 
 from scalinglaws import paper
 from scalinglaws.metrics import extrapolation_rmse, rmse_standard_error
@@ -198,25 +196,10 @@ def _rmse_and_se(errors: list[float]) -> tuple[float, float]:
     return math.sqrt(np.mean(np.square(errors))), se
 
 
-def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the repository's workflow in ``workdir`` without profile."""
-    command = [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(workdir),
-        "--workflow-profile", "none",
-        "--cores", "2",
-        *args,
-    ]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-
-
-def test_paper_rule_runs_on_the_test_dataset(tmp_path: Path) -> None:
-    shutil.copy2(REPO / ".test" / "config.yaml", tmp_path / "config.yaml")
-    shutil.copytree(REPO / ".test" / "data", tmp_path / "data")
+def test_paper_rule_runs_on_the_test_dataset(tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp_path = fresh_copy(tmp_path_factory, "paper")
     targets = [f"results/tiny/tables/{name}" for name in TABLES]
-    done = _snakemake(tmp_path, *targets)
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_ok(tmp_path, "--cores", "2", *targets)
     out = tmp_path / "results" / "tiny" / "tables"
     first = {name: (out / name).read_bytes() for name in TABLES}
     assert "not applicable" in first["table3.md"].decode()
@@ -228,8 +211,7 @@ def test_paper_rule_runs_on_the_test_dataset(tmp_path: Path) -> None:
     assert len(pd.read_csv(out / "ic.csv")) == 2
     log = (tmp_path / "logs" / "tiny" / "paper_tables.log").read_text(encoding="utf-8")
     assert "no BB curves" in log
-    again = _snakemake(tmp_path, "--forcerun", "paper_tables", *targets)
-    assert again.returncode == 0, again.stdout + again.stderr
+    run_ok(tmp_path, "--cores", "2", "--forcerun", "paper_tables", *targets)
     assert {name: (out / name).read_bytes() for name in TABLES} == first
 
 

@@ -16,7 +16,7 @@ from snakemake.api import SnakemakeApi
 from snakemake.io import regex_from_filepattern
 from snakemake.settings.types import OutputSettings, ResourceSettings
 from snakemake.workflow import Workflow
-from test_workflow import REPO, fresh_copy, run_ok
+from test_workflow import REPO, run_ok
 
 # One entry of the report's data: "path": {"name": ..., ..., "data_uri": "data:...;base64,..."}
 ENTRY = re.compile(r'"(results/[^"]+)": \{"name": ')
@@ -24,10 +24,10 @@ DATA_URI = re.compile(r'"data_uri": "data:[^"]*?;base64,([A-Za-z0-9+/=]*)"')
 
 
 @pytest.fixture(scope="module")
-def run_with_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A completed run on the tiny dataset, then its report in results/report.html."""
-    workdir = fresh_copy(tmp_path_factory, "report")
-    run_ok(workdir, "--cores", "2")
+def run_with_report(two_runs: tuple[Path, Path]) -> Path:
+    """A completed run on the tiny dataset (the workflow tests' first), then its report in
+    results/report.html."""
+    workdir = two_runs[0]
     run_ok(workdir, "--report", "results/report.html")
     return workdir
 

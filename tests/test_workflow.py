@@ -80,25 +80,6 @@ def planned_jobs(workdir: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two cold runs of the workflow on the tiny dataset, in two directories, side by side."""
-    workdirs = (fresh_copy(tmp_path_factory, "first"), fresh_copy(tmp_path_factory, "second"))
-    runs = [
-        subprocess.Popen(
-            command(workdir, "--cores", "2"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for workdir in workdirs
-    ]
-    for run in runs:
-        stdout, stderr = run.communicate(timeout=TIMEOUT)
-        assert run.returncode == 0, f"snakemake failed:\n{stdout}\n{stderr}"
-    return workdirs
-
-
-@pytest.fixture(scope="module")
 def first_run(two_runs: tuple[Path, Path]) -> Path:
     """A completed cold run of the workflow on the tiny dataset."""
     return two_runs[0]
