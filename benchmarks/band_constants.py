@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from scalinglaws.bands import BandSettings, predictive
-from scalinglaws.calibration import LEVELS, held_out, point_scores
+from scalinglaws.calibration import LEVELS, coverage_column, held_out, point_scores
 from scalinglaws.curves import CurveKey, read_curves
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators import registry
@@ -72,8 +72,9 @@ def main() -> None:
             continue
         points = scored_points(fits, BandSettings(**candidate))
         pooled = points.drop(columns="domain").mean()
-        miss = sum(abs(pooled[f"cover_{round(100 * lv)}"] - lv) for lv in LEVELS)
-        per_domain = points.groupby("domain")["cover_80"].mean().add_prefix("cover_80_")
+        miss = sum(abs(pooled[coverage_column(lv)] - lv) for lv in LEVELS)
+        cover_80 = coverage_column(0.8)
+        per_domain = points.groupby("domain")[cover_80].mean().add_prefix(f"{cover_80}_")
         rows.append({**candidate, **pooled.to_dict(), "miss": miss, **per_domain.to_dict()})
     table = pd.DataFrame(rows).sort_values("miss", kind="stable")
     print(table.round(3).to_string(index=False))

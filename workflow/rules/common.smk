@@ -132,7 +132,7 @@ check_estimators(config["estimators"], ALL_DOMAINS)
 
 # Alternative fitting protocols (workflow/rules/protocols.smk): estimator options laid over
 # the `estimators` entries; checked here like the main estimators.
-PROTOCOLS = config.get("protocols") or {}
+PROTOCOLS = config["protocols"]
 
 
 def protocol_estimators(name):

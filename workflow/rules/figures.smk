@@ -10,6 +10,10 @@ EXTRA_TARGETS.extend(
 )
 
 
+FIGURE_CODE = library_code("plots", "curves.py", "estimators")
+"""Digest of the library code behind the figures."""
+
+
 rule figure:
     """One of the paper's figures, as PNG and PDF."""
     input:
@@ -36,7 +40,7 @@ rule figure:
         mem_mb=1024,
         runtime=10,
     params:
-        code=library_code("plots", "curves.py", "estimators"),
+        code=FIGURE_CODE,
     script:
         "../../scripts/figures.py"
 
@@ -65,6 +69,6 @@ rule curve_figures:
         mem_mb=2048,
         runtime=30,
     params:
-        code=library_code("plots", "curves.py", "estimators"),
+        code=FIGURE_CODE,
     script:
         "../../scripts/figures.py"

@@ -40,7 +40,7 @@ rule fit:
         curves=batch_curves,
         digest=batch_digest,
         estimators=batch_estimators,
-        uncertainty=config.get("uncertainty", {}),
+        uncertainty=config["uncertainty"],
         code=FIT_CODE,
     script:
         "../../scripts/fit.py"

@@ -32,7 +32,7 @@ rule fit_protocol:
             slug for batch in DATASETS[wc.dataset]["batches"].values() for slug in batch["curves"]
         ),
         estimators=lambda wc: protocol_estimators(wc.protocol),
-        uncertainty=config.get("uncertainty", {}),
+        uncertainty=config["uncertainty"],
         code=FIT_CODE,
     script:
         "../../scripts/fit.py"
