@@ -23,14 +23,16 @@ def main(smk: Any) -> None:
     spec = smk.params.spec
     stem = Path(smk.output.png).with_suffix("")
     if not spec:
-        write_failure(smk, "skipped", "dataset not declared in the config's joint_law.datasets")
+        write_failure(
+            smk, stem, "skipped", "dataset not declared in the config's joint_law.datasets"
+        )
         return
     start = time.process_time()
     try:
         data = joint_data(read_tables(smk.input.tables), spec.get("domain"), spec["n_column"])
         fit = fit_joint(data, int(smk.params.replicates), int(smk.params.seed))
     except ScalingLawsError as exc:
-        write_failure(smk, "failed", str(exc))
+        write_failure(smk, stem, "failed", str(exc))
         return
     write_csv_atomic(fit.params_table(), smk.output.params)
     write_csv_atomic(fit.optimal_table(), smk.output.optimal)
@@ -40,13 +42,12 @@ def main(smk: Any) -> None:
         f"{int(smk.params.replicates)} bootstrap refits: {seconds:.1f} s CPU")  # fmt: skip
 
 
-def write_failure(smk: Any, status: str, reason: str) -> None:
-    """The failure record in both CSVs and a note figure; the reason goes to the log."""
-    params, optimal = failure_tables(reason)
-    params["status"] = status
+def write_failure(smk: Any, stem: Path, status: str, reason: str) -> None:
+    """The failure record in both CSVs and a note figure at ``stem``; the reason goes to the log."""
+    params, optimal = failure_tables(reason, status)
     write_csv_atomic(params, smk.output.params)
     write_csv_atomic(optimal, smk.output.optimal)
-    save(not_applicable(reason, "L(N, D)"), Path(smk.output.png).with_suffix(""))
+    save(not_applicable(reason, "L(N, D)"), stem)
     log(f"L(N, D) {status}: {reason}")
 
 

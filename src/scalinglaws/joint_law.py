@@ -320,11 +320,12 @@ def fit_joint(data: JointData, replicates: int, seed: int) -> JointFit:
     return JointFit(theta, bootstrap(theta, n, d, loss, replicates, seed), data)
 
 
-def failure_tables(reason: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """params.csv and compute_optimal.csv recording a failed fit and its reason."""
+def failure_tables(reason: str, status: str = "failed") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """params.csv and compute_optimal.csv recording a fit that did not run (``status``
+    ``failed`` or ``skipped``) and its reason."""
     params = pd.DataFrame(
         [{"parameter": "", "estimate": np.nan, "lo95": np.nan, "hi95": np.nan,
-          "status": "failed", "error": reason}],
+          "status": status, "error": reason}],
         columns=PARAMS_COLUMNS,
     )  # fmt: skip
     return params, pd.DataFrame(columns=OPTIMAL_COLUMNS)

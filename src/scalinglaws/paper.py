@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.metrics import NOTEBOOK_SE_FACTOR, PAPER_SE_FACTOR, rmse_standard_error
+from scalinglaws.rankings import DOMAIN_ORDER
 from scalinglaws.rankings import win_fractions as ranked_wins
 
 PRINTED_COLUMNS = ["source", "domain", "task", "model", "estimator", "printed"]
@@ -260,7 +261,6 @@ def _row_order(row: pd.Series, index: list[str]) -> tuple:
     """Sort key: the paper's domain and row order first, then task and model (numerically)."""
     domain = row.get("domain", "IC")
     task, model = str(row["task"]), str(row["model"])
-    domains = ("IC", "NMT", "LM", "BB")
     found = _BB_TASK.match(task)
     paper = (
         NMT_MODELS.index(model)
@@ -269,7 +269,7 @@ def _row_order(row: pd.Series, index: list[str]) -> tuple:
         if domain == "BB" and found and found["name"] in BB_TASKS
         else len(BB_TASKS) + len(NMT_MODELS)
     )
-    rank = domains.index(domain) if domain in domains else len(domains)
+    rank = DOMAIN_ORDER.index(domain) if domain in DOMAIN_ORDER else len(DOMAIN_ORDER)
     return (rank, str(domain), paper, task, _number_or_inf(model), model)
 
 

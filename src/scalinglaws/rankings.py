@@ -17,7 +17,7 @@ best RMSE plus the best estimator's ± (the rule inferred in the notes from Tabl
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -239,14 +239,15 @@ def _split_by_domain(
             failed[rows[by_domain[name]]],
             None if margin is None else margin[rows[by_domain[name]]],
         )
-        for name in _domain_order(by_domain)
+        for name in domain_order(by_domain)
     ]
 
 
-def _domain_order(domains: Sequence[Hashable] | dict) -> list[Hashable]:
+def domain_order(domains: Iterable[Hashable]) -> list[Hashable]:
     """Canonical domains first (IC, NMT, LM, BB), then the others alphabetically."""
-    known = [d for d in DOMAIN_ORDER if d in domains]
-    return known + sorted((d for d in domains if d not in DOMAIN_ORDER), key=str)
+    present = set(domains)
+    known = [d for d in DOMAIN_ORDER if d in present]
+    return known + sorted(present - set(DOMAIN_ORDER), key=str)
 
 
 def _describe(curve: tuple) -> str:

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from scalinglaws.plots.curves import estimator_order
 from scalinglaws.plots.theme import NotApplicable, figure
+from scalinglaws.rankings import domain_order
 
 DOMAIN_NAMES = {
     "IC": "Image Classification",
@@ -15,13 +16,6 @@ DOMAIN_NAMES = {
     "LM": "Language Modeling",
     "BB": "BIG-Bench",
 }
-
-
-def domain_order(domains) -> list[str]:
-    """The paper's domains in its order, then any others alphabetically."""
-    present = set(domains)
-    known = [d for d in DOMAIN_NAMES if d in present]
-    return known + sorted(present - set(known))
 
 
 def fig1_bottom(rankings: pd.DataFrame) -> Figure:
