@@ -19,7 +19,7 @@ without taking every step:
   the stationary point ``s*`` plus ``M^100 (s - s*)``, ``M = I - 0.1 D^{-1} H``.
 * Outer loop. ``T(s)`` (one outer iteration) is a smooth map: m iterations of its
   linearisation move s by ``((I + J)^m - I) J^{-1} F(s)``, F = T - s, J measured by finite
-  differences. A jump is kept when it predicts the move at its end to within 5 % per
+  differences. A jump is kept when it predicts the move at its end to within 50 % per
   coordinate and does not cross a change of the least-squares active set; else it is halved
   down to one literal iteration. The official stopping rule is checked after every jump.
 
@@ -43,8 +43,11 @@ NEWTON_EPOCHS, NEWTON_LR = 100, 0.1
 BETA_TOL = 1e-10  # official stopping rule on |beta_k - beta_{k-1}|
 MIN_CURVATURE = 1e-5  # official: a coordinate moves in a Newton step only if |h| > 1e-5
 CONTRACTED = 1e-3  # Newton forgets its start if M^100, in units of the gaps, is this small
-MODEL_RTOL = 0.02  # a chunk of inner steps is kept if its end gradient is predicted this well
-JUMP_RTOL = 0.05  # a jump must predict each coordinate's move at its end to within 5 %
+# Tolerances of the emulation, set by measurement against the official results (benchmarks/
+# path_tolerances.py): at 0.1 and 0.5 every benchmark fit stays within the fidelity tolerance and
+# 88 of 92 M4 fits are unchanged to 1e-6; at JUMP_RTOL = 2 an LM fit moves off the official path.
+MODEL_RTOL = 0.1  # a chunk of inner steps is kept if its end gradient is predicted this well
+JUMP_RTOL = 0.5  # a jump must predict each coordinate's move at its end to within 50 %
 MAX_JUMP = 1 << 14  # longest jump, in iterations
 PATH_ATOL = 1e-15  # moves smaller than this (relative to the offsets) count as none
 CONVERGED_RTOL = 1e-11  # a move this small (relative to the offsets) ends the loop
@@ -390,20 +393,35 @@ def _doubling_sum_1x1(factor: float, steps: int) -> float:
 def _doubling_sum_2x2(
     m11: float, m12: float, m21: float, m22: float, steps: int
 ) -> tuple[float, float, float, float]:
-    """S = sum_{j<m} M^j for a 2x2 M, by binary doubling: S_{a+b} = S_a + M^a S_b."""
-    # (p, s) hold M^a and S_a for the bits consumed so far; (q, t) hold M^(2^i), S_(2^i).
-    p = (1.0, 0.0, 0.0, 1.0)
-    s = (0.0, 0.0, 0.0, 0.0)
-    q = (m11, m12, m21, m22)
-    t = (1.0, 0.0, 0.0, 1.0)
+    """S = sum_{j<m} M^j for a 2x2 M, by binary doubling: S_{a+b} = S_a + M^a S_b.
+
+    (p, s) hold M^a and S_a for the bits consumed so far; (q, t) hold M^(2^i) and S_(2^i).
+    Written out in scalars: this runs ~100,000 times per benchmark.
+    """
+    p11, p12, p21, p22 = 1.0, 0.0, 0.0, 1.0
+    s11 = s12 = s21 = s22 = 0.0
+    q11, q12, q21, q22 = m11, m12, m21, m22
+    t11, t12, t21, t22 = 1.0, 0.0, 0.0, 1.0
     while steps:
-        if steps & 1:
-            s = _add(s, _mul(p, t))
-            p = _mul(p, q)
-        t = _add(t, _mul(q, t))
-        q = _mul(q, q)
+        if steps & 1:  # s += p t; p = p q
+            s11 += p11 * t11 + p12 * t21
+            s12 += p11 * t12 + p12 * t22
+            s21 += p21 * t11 + p22 * t21
+            s22 += p21 * t12 + p22 * t22
+            p11, p12, p21, p22 = (
+                p11 * q11 + p12 * q21, p11 * q12 + p12 * q22,
+                p21 * q11 + p22 * q21, p21 * q12 + p22 * q22,
+            )  # fmt: skip
+        t11, t12, t21, t22 = (  # t += q t
+            t11 + (q11 * t11 + q12 * t21), t12 + (q11 * t12 + q12 * t22),
+            t21 + (q21 * t11 + q22 * t21), t22 + (q21 * t12 + q22 * t22),
+        )  # fmt: skip
+        q11, q12, q21, q22 = (
+            q11 * q11 + q12 * q21, q11 * q12 + q12 * q22,
+            q21 * q11 + q22 * q21, q21 * q12 + q22 * q22,
+        )  # fmt: skip
         steps >>= 1
-    return s
+    return s11, s12, s21, s22
 
 
 def _mul(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
@@ -413,10 +431,6 @@ def _mul(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, floa
         a[2] * b[0] + a[3] * b[2],
         a[2] * b[1] + a[3] * b[3],
     )
-
-
-def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
-    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
 
 
 @dataclass
