@@ -1,7 +1,9 @@
 """Fidelity to the official code: our M1-M4 against per-curve results of the official
-optimisers on 47 of the 92 benchmark curves (tests/data/official_m1_m4_sample.csv).
+optimisers on 47 of the 92 benchmark curves (tests/data/official_m1_m4_sample.csv), and, on
+the other 45, against the literal step-by-step transcription of those optimisers
+(tests/data/literal_m1_m4_other_half.csv, written by benchmarks/literal_other_half.py).
 
-The fits run once per module (188 of them; M2 and M4 dominate the cost).
+The fits run once per module (368 of them; M2 and M4 dominate the cost).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scalinglaws.metrics import extrapolation_rmse, rmse_standard_error
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "official_m1_m4_sample.csv"
+OTHER_HALF = ROOT / "tests" / "data" / "literal_m1_m4_other_half.csv"
 BENCHMARK = sorted((ROOT / "data" / "benchmark").glob("*.csv"))
 
 # The official notebook's per-domain M4 constructors; M1-M3 use their defaults.
@@ -59,11 +62,9 @@ def _fit_pair(curve: Curve, method: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def comparison() -> pd.DataFrame:
+def _compared(reference_csv: Path, curves: dict[CurveKey, Curve]) -> pd.DataFrame:
     """The reference rows joined with our RMSE, SE, parameters and point counts."""
-    reference = pd.read_csv(SAMPLE, dtype={"domain": str, "task": str, "model": str})
-    curves = {curve.key: curve for curve in read_curves(BENCHMARK)}
+    reference = pd.read_csv(reference_csv, dtype={"domain": str, "task": str, "model": str})
     rows = []
     for ref in reference.itertuples(index=False):
         curve = curves[CurveKey(ref.domain, ref.task, ref.model)]
@@ -74,6 +75,24 @@ def comparison() -> pd.DataFrame:
         PAIR_ABS, PAIR_REL * table["rmse"]
     )
     return table
+
+
+@pytest.fixture(scope="module")
+def curves() -> dict[CurveKey, Curve]:
+    return {curve.key: curve for curve in read_curves(BENCHMARK)}
+
+
+@pytest.fixture(scope="module")
+def comparison(curves: dict[CurveKey, Curve]) -> pd.DataFrame:
+    """Our fits against the official code's results on the sampled curves."""
+    return _compared(SAMPLE, curves)
+
+
+@pytest.fixture(scope="module")
+def every_curve(comparison: pd.DataFrame, curves: dict[CurveKey, Curve]) -> pd.DataFrame:
+    """Our fits on all 92 curves: the official sample plus the literal results on the rest."""
+    other_half = _compared(OTHER_HALF, curves)
+    return pd.concat([comparison, other_half], ignore_index=True)
 
 
 def test_sample_covers_every_domain_and_method(comparison: pd.DataFrame) -> None:
@@ -94,17 +113,30 @@ def test_every_fit_scores(comparison: pd.DataFrame) -> None:
     assert np.isfinite(comparison["ours_se"]).all()
 
 
-def test_rmse_matches_official_per_pair(
-    comparison: pd.DataFrame, record_property: pytest.RecordProperty
-) -> None:
-    matched = int(comparison["rmse_ok"].sum())
-    total = len(comparison)
+def _pairs_match(table: pd.DataFrame, record_property: pytest.RecordProperty) -> None:
+    matched = int(table["rmse_ok"].sum())
+    total = len(table)
     record_property("pairs_within_tolerance", f"{matched}/{total}")
-    print(f"\nRMSE within max({PAIR_ABS}, {PAIR_REL:.0%} of official): {matched}/{total} pairs")
-    misses = comparison.loc[~comparison["rmse_ok"], ["domain", "task", "model", "method"]]
+    print(f"\nRMSE within max({PAIR_ABS}, {PAIR_REL:.0%} of reference): {matched}/{total} pairs")
+    misses = table.loc[~table["rmse_ok"], ["domain", "task", "model", "method"]]
     for miss in misses.itertuples(index=False):
         print(f"  miss: {miss.domain} / {miss.task} / {miss.model} {miss.method}")
     assert matched >= math.ceil(PAIR_SHARE * total), misses.to_string()
+
+
+def _domain_mean_matches(table: pd.DataFrame, domain: str, method: str) -> None:
+    rows = table[(table["domain"] == domain) & (table["method"] == method)]
+    assert len(rows) > 0
+    ours, reference = rows["ours_rmse"].mean(), rows["rmse"].mean()
+    deviation = ours / reference - 1.0
+    print(f"\n{domain} {method}: mean RMSE {ours:.6g} vs {reference:.6g} ({deviation:+.2e})")
+    assert ours == pytest.approx(reference, rel=MEAN_REL)
+
+
+def test_rmse_matches_official_per_pair(
+    comparison: pd.DataFrame, record_property: pytest.RecordProperty
+) -> None:
+    _pairs_match(comparison, record_property)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -112,12 +144,27 @@ def test_rmse_matches_official_per_pair(
 def test_mean_rmse_per_domain_matches_official(
     comparison: pd.DataFrame, domain: str, method: str
 ) -> None:
-    rows = comparison[(comparison["domain"] == domain) & (comparison["method"] == method)]
-    assert len(rows) > 0
-    ours, official = rows["ours_rmse"].mean(), rows["rmse"].mean()
-    deviation = ours / official - 1.0
-    print(f"\n{domain} {method}: mean RMSE {ours:.6g} vs {official:.6g} ({deviation:+.2e})")
-    assert ours == pytest.approx(official, rel=MEAN_REL)
+    _domain_mean_matches(comparison, domain, method)
+
+
+def test_reference_covers_all_92_curves(every_curve: pd.DataFrame) -> None:
+    assert len(every_curve) == 368
+    assert every_curve.groupby(["domain", "task", "model"]).ngroups == 92
+    assert not every_curve.duplicated(["domain", "task", "model", "method"]).any()
+
+
+def test_rmse_matches_on_all_92_curves(
+    every_curve: pd.DataFrame, record_property: pytest.RecordProperty
+) -> None:
+    _pairs_match(every_curve, record_property)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_mean_rmse_per_domain_matches_on_all_92_curves(
+    every_curve: pd.DataFrame, domain: str, method: str
+) -> None:
+    _domain_mean_matches(every_curve, domain, method)
 
 
 @pytest.mark.parametrize("method", ["M1", "M3"])
