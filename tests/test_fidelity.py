@@ -113,7 +113,21 @@ def test_every_fit_scores(comparison: pd.DataFrame) -> None:
     assert np.isfinite(comparison["ours_se"]).all()
 
 
-def _pairs_match(table: pd.DataFrame, record_property: pytest.RecordProperty) -> None:
+# The official sample (47 curves), and all 92 curves with the literal results on the other 45.
+REFERENCES = ("comparison", "every_curve")
+
+
+def test_reference_covers_all_92_curves(every_curve: pd.DataFrame) -> None:
+    assert len(every_curve) == 368
+    assert every_curve.groupby(["domain", "task", "model"]).ngroups == 92
+    assert not every_curve.duplicated(["domain", "task", "model", "method"]).any()
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+def test_rmse_matches_per_pair(
+    reference: str, request: pytest.FixtureRequest, record_property: pytest.RecordProperty
+) -> None:
+    table = request.getfixturevalue(reference)
     matched = int(table["rmse_ok"].sum())
     total = len(table)
     record_property("pairs_within_tolerance", f"{matched}/{total}")
@@ -124,47 +138,19 @@ def _pairs_match(table: pd.DataFrame, record_property: pytest.RecordProperty) ->
     assert matched >= math.ceil(PAIR_SHARE * total), misses.to_string()
 
 
-def _domain_mean_matches(table: pd.DataFrame, domain: str, method: str) -> None:
+@pytest.mark.parametrize("reference", REFERENCES)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_mean_rmse_per_domain_matches(
+    reference: str, domain: str, method: str, request: pytest.FixtureRequest
+) -> None:
+    table = request.getfixturevalue(reference)
     rows = table[(table["domain"] == domain) & (table["method"] == method)]
     assert len(rows) > 0
-    ours, reference = rows["ours_rmse"].mean(), rows["rmse"].mean()
-    deviation = ours / reference - 1.0
-    print(f"\n{domain} {method}: mean RMSE {ours:.6g} vs {reference:.6g} ({deviation:+.2e})")
-    assert ours == pytest.approx(reference, rel=MEAN_REL)
-
-
-def test_rmse_matches_official_per_pair(
-    comparison: pd.DataFrame, record_property: pytest.RecordProperty
-) -> None:
-    _pairs_match(comparison, record_property)
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("domain", DOMAINS)
-def test_mean_rmse_per_domain_matches_official(
-    comparison: pd.DataFrame, domain: str, method: str
-) -> None:
-    _domain_mean_matches(comparison, domain, method)
-
-
-def test_reference_covers_all_92_curves(every_curve: pd.DataFrame) -> None:
-    assert len(every_curve) == 368
-    assert every_curve.groupby(["domain", "task", "model"]).ngroups == 92
-    assert not every_curve.duplicated(["domain", "task", "model", "method"]).any()
-
-
-def test_rmse_matches_on_all_92_curves(
-    every_curve: pd.DataFrame, record_property: pytest.RecordProperty
-) -> None:
-    _pairs_match(every_curve, record_property)
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("domain", DOMAINS)
-def test_mean_rmse_per_domain_matches_on_all_92_curves(
-    every_curve: pd.DataFrame, domain: str, method: str
-) -> None:
-    _domain_mean_matches(every_curve, domain, method)
+    ours, expected = rows["ours_rmse"].mean(), rows["rmse"].mean()
+    deviation = ours / expected - 1.0
+    print(f"\n{domain} {method}: mean RMSE {ours:.6g} vs {expected:.6g} ({deviation:+.2e})")
+    assert ours == pytest.approx(expected, rel=MEAN_REL)
 
 
 @pytest.mark.parametrize("method", ["M1", "M3"])
