@@ -12,7 +12,7 @@ Usage: python benchmarks/speed.py [--baseline-curves N] [--data GLOB]
    the same curves), the baseline total extrapolated to all curves (subset mean x count), and
    how many subset fits agree (extrapolation RMSE within max(1e-3, 2 %)).
 
-M4 uses the official notebook's per-domain settings; M1-M3 use their defaults.
+Options come from config.yaml: M4 uses the official notebook's per-domain settings there.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import official_path as literal  # benchmarks/official_path.py (this script's directory)
+import yaml
 
 from scalinglaws.curves import Curve, read_curves
 from scalinglaws.estimators import registry
@@ -35,20 +36,16 @@ from scalinglaws.metrics import extrapolation_rmse
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("M1", "M2", "M3", "M4")
 DOMAIN_ORDER = ("IC", "NMT", "BB", "LM")
-M4_OPTIONS: dict[str, dict[str, Any]] = {
-    "IC": {"err_0": 1.0, "up_bound": 1.0},
-    "NMT": {"err_0": 1.0},
-    "LM": {"err_0": 1.0},
-    "BB": {"err_0": 1.001, "up_bound": 1.0},
-}
+# The shipped config's estimator options: for M4, the official notebook's per-domain settings.
+CONFIG_ESTIMATORS = yaml.safe_load((ROOT / "config.yaml").read_text())["estimators"]
 AGREE_ABS, AGREE_REL = 1e-3, 0.02
 
 Runner = Callable[[Curve], np.ndarray]
 
 
 def options_for(domain: str, method: str) -> dict[str, Any]:
-    """The notebook's constructor options for ``method`` on ``domain``."""
-    return dict(M4_OPTIONS.get(domain, {})) if method == "M4" else {}
+    """The constructor options config.yaml gives ``method`` on ``domain`` (the notebook's)."""
+    return registry.options_for(CONFIG_ESTIMATORS.get(method), domain)
 
 
 def fast_runner(method: str) -> Runner:
