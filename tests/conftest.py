@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_workflow import TIMEOUT, command, fresh_copy
+from workflow_helpers import TIMEOUT, command, fresh_copy
 
 
 @pytest.fixture(scope="session")

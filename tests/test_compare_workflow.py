@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_workflow import fresh_copy, run_ok
+from workflow_helpers import fresh_copy, run_ok
 
 TARGETS = [
     "results/tiny/comparisons.csv",

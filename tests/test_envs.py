@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from test_report import load_workflow
-from test_workflow import REPO, fresh_copy
+from workflow_helpers import REPO, fresh_copy
 
 # conda-forge names of the packages whose pip name differs (the -base variants have no GUI).
 CONDA_TO_PIP = {"matplotlib-base": "matplotlib", "seaborn-base": "seaborn"}

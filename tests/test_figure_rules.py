@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_workflow import fresh_copy, run_ok
+from workflow_helpers import fresh_copy, run_ok
 
 from scalinglaws.fixed_exponent import SWEEP_COLUMNS
 from scalinglaws.synthetic import CURVE_CSV_COLUMNS

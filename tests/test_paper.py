@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_workflow import fresh_copy, run_ok
+from workflow_helpers import fresh_copy, run_ok
 
 from scalinglaws import paper
 from scalinglaws.metrics import extrapolation_rmse, rmse_standard_error

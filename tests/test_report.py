@@ -16,7 +16,7 @@ from snakemake.api import SnakemakeApi
 from snakemake.io import regex_from_filepattern
 from snakemake.settings.types import OutputSettings, ResourceSettings
 from snakemake.workflow import Workflow
-from test_workflow import REPO, run_ok
+from workflow_helpers import REPO, run_ok
 
 # One entry of the report's data: "path": {"name": ..., ..., "data_uri": "data:...;base64,..."}
 ENTRY = re.compile(r'"(results/[^"]+)": \{"name": ')

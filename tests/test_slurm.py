@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_workflow import DATASET, REPO, command, fresh_copy
+from workflow_helpers import DATASET, REPO, command, fresh_copy
 
 SCRIPT = REPO / ".ci" / "slurm-cluster"
 PROFILE = REPO / "profiles" / "slurm"

@@ -9,56 +9,17 @@ record it as failed.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from workflow_helpers import DATASET, fresh_copy, run_ok, snakemake
 
 from scalinglaws.fitting import PREDICTION_COLUMNS, SCORE_COLUMNS
 from scalinglaws.rankings import RANKING_COLUMNS
 
-REPO = Path(__file__).resolve().parents[1]
-TEST_DIR = REPO / ".test"
-DATASET = "tiny"
 SHORT_CURVE = ("LM", "log_perplexity", "too short")
 TABLES = ["rankings.csv", "tables/rankings.md", "tables/rankings.tex"]
-TIMEOUT = 300
-
-
-def command(workdir: Path, *args: str) -> list[str]:
-    """The command line running the repository's workflow in ``workdir``, without profile."""
-    return [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(workdir),
-        "--workflow-profile", "none",
-        *args,
-    ]  # fmt: skip
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the workflow in ``workdir`` and wait for it."""
-    return subprocess.run(
-        command(workdir, *args), capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
-
-
-def run_ok(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run Snakemake and fail the test with its output when it fails."""
-    done = snakemake(workdir, *args)
-    assert done.returncode == 0, f"snakemake {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-def fresh_copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
-    """A copy of .test/ holding only its inputs (no results, logs or .snakemake)."""
-    workdir = tmp_path_factory.mktemp(name)
-    shutil.copy2(TEST_DIR / "config.yaml", workdir / "config.yaml")
-    shutil.copytree(TEST_DIR / "data", workdir / "data")
-    return workdir
 
 
 def planned_jobs(workdir: Path) -> list[tuple[str, str]]:
