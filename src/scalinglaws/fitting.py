@@ -80,11 +80,8 @@ def fit_one(
     try:
         result = registry.make(name, **options).fit(curve.x_fit, curve.y_fit)
         y_pred_test = result.predict(curve.x_test)
-    except ScalingLawsError as exc:
-        row["error"] = str(exc)
-        return row, None
     except Exception as exc:  # one failing fit must not sink the run
-        row["error"] = f"unexpected {type(exc).__name__}: {exc}"
+        row["error"] = failure_reason(exc)
         return row, None
     finally:
         row["fit_seconds"] = time.process_time() - start
@@ -100,6 +97,14 @@ def fit_one(
     )
     predictions = _prediction_rows(curve, name, result, y_pred_test)
     return row, _with_band(predictions, curve, name, result, bands or BandSettings())
+
+
+def failure_reason(exc: Exception) -> str:
+    """The reason recorded for a failed fit: our own errors' message, else the exception's type
+    and message (a bug or a numerical failure inside numpy or scipy)."""
+    if isinstance(exc, ScalingLawsError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
 
 
 def _curve_problem(curve: Curve) -> str:

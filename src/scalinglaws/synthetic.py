@@ -30,6 +30,7 @@ import pandas as pd
 
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators import registry
+from scalinglaws.fitting import failure_reason
 
 DOMAIN = "synthetic"
 MODEL = "logistic_regression"
@@ -234,8 +235,9 @@ def fit_cutoffs(
             try:
                 result = registry.make(name, **options).fit(x[keep], y[keep])
             except Exception as exc:  # one failing fit must not sink the figure
-                reason = str(exc) if isinstance(exc, ScalingLawsError) else repr(exc)
-                rows.append({**row, "status": "failed", "error": reason, "params": "{}"})
+                rows.append(
+                    {**row, "status": "failed", "error": failure_reason(exc), "params": "{}"}
+                )
                 continue
             params = json.dumps(result.params, sort_keys=True)
             rows.append({**row, "status": "ok", "error": "", "params": params})
