@@ -39,10 +39,6 @@ class FixedDesignNNLS:
 
         self.last = 0  # index of the support that solved the previous target
 
-    def support(self, target: np.ndarray) -> tuple[int, ...]:
-        """The columns with a positive coefficient in the solution for ``target``."""
-        return tuple(int(i) for i in np.flatnonzero(self.solve(target) > 0))
-
     def solve(self, target: np.ndarray) -> np.ndarray:
         warm = self._solve_on_support(self.last, target)
         if warm is not None:

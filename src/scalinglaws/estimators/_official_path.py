@@ -394,7 +394,14 @@ def _doubling_sum_1x1(factor: float, steps: int) -> float:
 def _doubling_sum_2x2(
     m11: float, m12: float, m21: float, m22: float, steps: int
 ) -> tuple[float, float, float, float]:
-    """S = sum_{j<m} M^j for a 2x2 M, by binary doubling: S_{a+b} = S_a + M^a S_b.
+    """S = sum_{j<m} M^j for a 2x2 M (see :func:`_power_and_sum_2x2`)."""
+    return _power_and_sum_2x2(m11, m12, m21, m22, steps)[1]
+
+
+def _power_and_sum_2x2(
+    m11: float, m12: float, m21: float, m22: float, steps: int
+) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
+    """(M^m, S = sum_{j<m} M^j) for a 2x2 M, by binary doubling: S_{a+b} = S_a + M^a S_b.
 
     (p, s) hold M^a and S_a for the bits consumed so far; (q, t) hold M^(2^i) and S_(2^i).
     Written out in scalars: this runs ~100,000 times per benchmark.
@@ -422,7 +429,7 @@ def _doubling_sum_2x2(
             q21 * q11 + q22 * q21, q21 * q12 + q22 * q22,
         )  # fmt: skip
         steps >>= 1
-    return s11, s12, s21, s22
+    return (p11, p12, p21, p22), (s11, s12, s21, s22)
 
 
 def _mul(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
@@ -563,15 +570,26 @@ def _linear_jump(
         projected = project(new_state)
         predicted = np.where(projected != new_state, 0.0, growth1 * move)
         return projected, predicted
-    lam, vec = np.linalg.eig(jac.matrix)
-    growth = (1.0 + lam.astype(complex)) ** jump
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain = np.where(np.abs(lam) > 1e-14, (growth - 1.0) / lam, float(jump))
-    coords = np.linalg.solve(vec, move[idx].astype(complex))
+    if idx.size == 2:
+        # m iterations of d <- (I + J) d + F from d = 0: d_m = S F, and the move there is
+        # F + J d_m = (I + J)^m F, with S = sum_{j<m} (I + J)^j.
+        (j11, j12), (j21, j22) = jac.matrix.tolist()
+        power, total = _power_and_sum_2x2(1.0 + j11, j12, j21, 1.0 + j22, jump)
+        f1, f2 = float(move[idx[0]]), float(move[idx[1]])
+        shift = (total[0] * f1 + total[1] * f2, total[2] * f1 + total[3] * f2)
+        grown = (power[0] * f1 + power[1] * f2, power[2] * f1 + power[3] * f2)
+    else:
+        lam, vec = np.linalg.eig(jac.matrix)
+        growth = (1.0 + lam.astype(complex)) ** jump
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = np.where(np.abs(lam) > 1e-14, (growth - 1.0) / lam, float(jump))
+        coords = np.linalg.solve(vec, move[idx].astype(complex))
+        shift = np.real(vec @ (gain * coords))
+        grown = np.real(vec @ (growth * coords))
     new_state = state.copy()
-    new_state[idx] = state[idx] + np.real(vec @ (gain * coords))
+    new_state[idx] = state[idx] + shift
     predicted = np.zeros_like(move)
-    predicted[idx] = np.real(vec @ (growth * coords))
+    predicted[idx] = grown
     projected = project(new_state)
     if np.any(projected != new_state):
         predicted = np.where(projected != new_state, 0.0, predicted)
