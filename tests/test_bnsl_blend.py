@@ -1,5 +1,6 @@
-"""Unit tests of BNSL and BLEND: recovery of known parameters on curves of BNSL's own form,
-the blend's law, no leakage from the extrapolation points, determinism and failure modes."""
+"""Unit tests of BNSL, BLEND and MEDIAN: recovery of known parameters on curves of BNSL's own
+form, the combinations' laws and bands, no leakage from the extrapolation points, determinism
+and failure modes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from scalinglaws.estimators import registry
 from scalinglaws.estimators.base import FitResult
 from scalinglaws.estimators.blend import Blend, blend_law
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
+from scalinglaws.estimators.m3 import m3_law
+from scalinglaws.estimators.m4 import m4_law
+from scalinglaws.estimators.median import Median, median_law
 from scalinglaws.fitting import fit_one
 from scalinglaws.plots import laws
 
@@ -112,7 +116,64 @@ def test_blend_fails_with_both_reasons_when_both_members_fail() -> None:
         blend.fit(X, 0.1 + 30.0 * X**-0.3)
 
 
-@pytest.mark.parametrize("name", ["BNSL", "BLEND"])
+def test_median_law_takes_the_middle_member_at_each_x() -> None:
+    x = np.array([1e2, 1e4, 1e6])
+    members = {
+        "m3_": {"beta": 2.0, "c": 0.3, "gamma": 0.0},  # 2 x^-0.3: 0.50, 0.13, 0.03
+        "m4_": {"beta": 1.0, "c": -0.1, "alpha": 0.0, "err_inf": 0.2, "err_0": 1.0},
+        "bnsl_": {"a": 0.0, "b": 0.9, "c0": 0.15},  # 0.9 x^-0.15: 0.45, 0.23, 0.11
+    }
+    params = {prefix + k: v for prefix, p in members.items() for k, v in p.items()}
+    predictions = np.stack([
+        m3_law(members["m3_"], x), m4_law(members["m4_"], x), bnsl_law(members["bnsl_"], x)
+    ])  # fmt: skip
+    expected = np.median(predictions, axis=0)
+    assert np.allclose(median_law(params, x), expected, rtol=1e-12)
+    assert len(set(np.argsort(predictions, axis=0)[1])) > 1  # the middle member changes with x
+    without_m3 = {k: v for k, v in params.items() if not k.startswith("m3_")}
+    assert np.allclose(median_law(without_m3, x), np.sqrt(predictions[1] * predictions[2]))
+
+
+def test_median_fit_is_the_median_of_its_members_fits() -> None:
+    y = bnsl_law(ONE_BREAK, X)
+    result = Median().fit(X, y)
+    x_far = np.geomspace(1e9, 1e10, 4)
+    members = [registry.make(name).fit(X, y).predict(x_far) for name in ("M3", "M4", "BNSL")]
+    assert np.allclose(result.predict(x_far), np.median(members, axis=0), rtol=1e-12)
+    assert np.allclose(laws.rebuild("MEDIAN", result.params, x_far), result.predict(x_far))
+    assert result.message == "median of 3 fits"
+
+
+def test_median_of_the_members_left_after_failures() -> None:
+    y = 0.1 + 30.0 * X**-0.3
+    median = Median()
+    median.members = (median.members[0], median.members[1], _Failing("BNSL"))
+    result = median.fit(X, y)
+    assert "BNSL left out: BNSL gave up" in result.message
+    assert not any(key.startswith("bnsl_") for key in result.params)
+    m3, m4 = (registry.make(name).fit(X, y).predict(X) for name in ("M3", "M4"))
+    assert np.allclose(result.predict(X), np.sqrt(m3 * m4), rtol=1e-12)
+    median.members = (_Failing("M3"), _Failing("M4"), _Failing("BNSL"))
+    with pytest.raises(FitError, match="every member failed: M3 left out: M3 gave up; M4"):
+        median.fit(X, y)
+
+
+def test_median_band_follows_the_middle_member() -> None:
+    from scalinglaws.bands import Predictive, _median_part
+
+    parts = [
+        (1 / 3, Predictive(np.array([0.0, 3.0]), np.array([0.1, 0.1]), 5.0)),
+        (1 / 3, Predictive(np.array([1.0, 1.0]), np.array([0.2, 0.2]), 7.0)),
+        (1 / 3, Predictive(np.array([2.0, 2.0]), np.array([0.3, 0.3]), 9.0)),
+    ]
+    band = _median_part(parts)
+    assert np.allclose(band.center, [1.0, 2.0]) and np.allclose(band.scale, [0.2, 0.3])
+    assert band.df == 5.0
+    two = _median_part(parts[:2])
+    assert np.allclose(two.center, [0.5, 2.0]) and np.allclose(two.scale, [0.15, 0.15])
+
+
+@pytest.mark.parametrize("name", ["BNSL", "BLEND", "MEDIAN"])
 def test_fit_never_reads_the_extrapolation_points(name: str) -> None:
     """Poison the Training=0 losses: the fitted parameters and fit predictions are unchanged."""
     clean_row, clean = fit_one(_curve(), name, {})
@@ -136,12 +197,12 @@ def test_bad_options_and_inputs_raise_clear_errors() -> None:
 
 def test_registered_after_the_papers_estimators() -> None:
     names = registry.names()
-    assert names.index("BNSL") > names.index("M4") and names.index("BLEND") > names.index("M4")
+    assert all(names.index(name) > names.index("M4") for name in ("BNSL", "BLEND", "MEDIAN"))
 
 
 def test_registered_laws_rebuild_the_fits() -> None:
     y = bnsl_law(ONE_BREAK, X)
-    for name, law in (("BNSL", bnsl_law), ("BLEND", blend_law)):
+    for name, law in (("BNSL", bnsl_law), ("BLEND", blend_law), ("MEDIAN", median_law)):
         result = registry.make(name).fit(X, y)
         assert registry.ESTIMATORS[name].law is not None
         assert np.allclose(law(result.params, X), result.predict(X), rtol=1e-12)

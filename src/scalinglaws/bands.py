@@ -77,10 +77,11 @@ def predictive(
     """
     parts = cls.band_parts(params)
     if parts:
-        return _combined([
+        bands = [
             (share, predictive(part, part_params, x_fit, y_fit, x, settings))
             for share, part, part_params in parts
-        ])  # fmt: skip
+        ]
+        return _median_part(bands) if cls.band_rule == "median" else _combined(bands)
     x_fit = np.asarray(x_fit, dtype=float)
     n = x_fit.size
     lin = linearise(cls, params, np.concatenate([x_fit, np.asarray(x, dtype=float)]))
@@ -102,6 +103,21 @@ def _combined(parts: list[tuple[float, Predictive]]) -> Predictive:
     return Predictive(
         center=sum(share * part.center for share, part in parts),
         scale=sum(share * part.scale for share, part in parts),
+        df=min(part.df for _, part in parts),
+    )
+
+
+def _median_part(parts: list[tuple[float, Predictive]]) -> Predictive:
+    """The band of the pointwise median of the parts' log ŷ: at each x, the centre and scale of
+    the median part (of an even number, the mean of the middle two); ν the smallest."""
+    centers = np.stack([part.center for _, part in parts])
+    scales = np.stack([part.scale for _, part in parts])
+    order = np.argsort(centers, axis=0, kind="stable")
+    middle = sorted({(len(parts) - 1) // 2, len(parts) // 2})
+    picked = order[middle]
+    return Predictive(
+        center=np.take_along_axis(centers, picked, axis=0).mean(axis=0),
+        scale=np.take_along_axis(scales, picked, axis=0).mean(axis=0),
         df=min(part.df for _, part in parts),
     )
 

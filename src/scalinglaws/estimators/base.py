@@ -74,6 +74,9 @@ class Estimator(ABC):
     min_points: ClassVar[int] = 3
     law: ClassVar[Law | None] = None  # the fitted curve from (params, x): rebuilds stored fits
     exponent_sign: ClassVar[float] = 1.0  # turns params["c"] into the paper's exponent
+    # How a combination's predictive band joins its parts' (see band_parts): "sum" (weighted
+    # sum of log ŷ) or "median" (the pointwise median part).
+    band_rule: ClassVar[str] = "sum"
     # Box bounds of the parameters a generic refit of ``law`` may move (see
     # scalinglaws.uncertainty); parameters not named stay at their fitted value.
     # None: every parameter moves, unbounded.

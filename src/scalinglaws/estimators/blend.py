@@ -28,27 +28,23 @@ from typing import ClassVar
 import numpy as np
 
 from scalinglaws.errors import FitError
+from scalinglaws.estimators._members import member_bounds, member_params, prefixed, usable_fit
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
 
 PREFIXES = ("m4_", "bnsl_")
-BNSL_LAW_KEYS = ("a", "b", "c0", "c1", "d1", "f1", "c2", "d2", "f2")  # the law's parameters
-
-
-def _member(params: dict[str, float], prefix: str) -> dict[str, float]:
-    return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
 
 
 def blend_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
     """exp(w log M4(x) + (1 − w) log BNSL(x)); a member with zero weight is not evaluated."""
     w = params["w"]
     if w >= 1.0:
-        return m4_law(_member(params, "m4_"), x)
+        return m4_law(member_params(params, "m4_"), x)
     if w <= 0.0:
-        return bnsl_law(_member(params, "bnsl_"), x)
-    log_m4 = np.log(m4_law(_member(params, "m4_"), x))
-    log_bnsl = np.log(bnsl_law(_member(params, "bnsl_"), x))
+        return bnsl_law(member_params(params, "bnsl_"), x)
+    log_m4 = np.log(m4_law(member_params(params, "m4_"), x))
+    log_bnsl = np.log(bnsl_law(member_params(params, "bnsl_"), x))
     return np.exp(w * log_m4 + (1.0 - w) * log_bnsl)
 
 
@@ -60,8 +56,8 @@ class Blend(Estimator):
     law = staticmethod(blend_law)
     # Generic refits move each member within its own box; the weight w stays fixed.
     param_bounds: ClassVar[ParamBounds] = {
-        **{f"m4_{k}": bounds for k, bounds in (M4.param_bounds or {}).items()},
-        **{f"bnsl_{k}": (-np.inf, np.inf) for k in BNSL_LAW_KEYS},  # BNSL: unbounded
+        **member_bounds("m4_", M4),
+        **member_bounds("bnsl_", BNSL),
     }
 
     @classmethod
@@ -72,7 +68,9 @@ class Blend(Estimator):
         w = params["w"]
         parts = ((w, M4, "m4_"), (1.0 - w, BNSL, "bnsl_"))
         return [
-            (share, member, _member(params, prefix)) for share, member, prefix in parts if share > 0
+            (share, member, member_params(params, prefix))
+            for share, member, prefix in parts
+            if share > 0
         ]
 
     def __init__(
@@ -95,7 +93,7 @@ class Blend(Estimator):
         fits: list[FitResult | None] = []
         reasons: list[str] = []
         for member in self.members:
-            fit, reason = _usable_fit(member, x, y)
+            fit, reason = usable_fit(member, x, y)
             fits.append(fit)
             if reason:
                 reasons.append(reason)
@@ -106,7 +104,7 @@ class Blend(Estimator):
         params = {"w": w}
         for prefix, fit in zip(PREFIXES, fits, strict=True):
             if fit is not None:
-                params.update({prefix + k: v for k, v in fit.params.items()})
+                params.update(prefixed(prefix, fit.params))
         params["c"] = sum(
             share * fit.params["c"]
             for share, fit in ((w, m4_fit), (1.0 - w, bnsl_fit))
@@ -121,17 +119,3 @@ class Blend(Estimator):
             converged=all(fit is not None and fit.converged for fit in fits),
             message="; ".join(reasons) or f"geometric blend, w(M4) = {w:g}",
         )
-
-
-def _usable_fit(member: Estimator, x: np.ndarray, y: np.ndarray) -> tuple[FitResult | None, str]:
-    """A member's fit, or (None, reason) if it fails or predicts unusable fit-point losses."""
-    try:
-        fit = member.fit(x, y)
-    except FitError as exc:
-        return None, f"{member.name} left out: {exc}"
-    y_fit = fit.predict(x)
-    if not np.all(np.isfinite(y_fit) & (y_fit > 0)):
-        return None, f"{member.name} left out: non-positive or non-finite fit-point prediction"
-    if fit.params["c"] > 0:
-        return None, f"{member.name} left out: its loss grows with data (exponent c > 0)"
-    return fit, ""

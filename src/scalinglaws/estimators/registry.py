@@ -14,6 +14,7 @@ from scalinglaws.estimators.m1 import M1
 from scalinglaws.estimators.m2 import M2
 from scalinglaws.estimators.m3 import M3
 from scalinglaws.estimators.m4 import M4
+from scalinglaws.estimators.median import Median
 
 ESTIMATORS: dict[str, type[Estimator]] = {
     "M1": M1,
@@ -22,6 +23,7 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "M4": M4,
     "BNSL": BNSL,
     "BLEND": Blend,
+    "MEDIAN": Median,
 }
 
 

@@ -1,0 +1,53 @@
+"""Pieces shared by the estimators that combine other estimators' fits (BLEND, MEDIAN).
+
+A combination stores each member's parameters under a prefix (``m4_beta``, ``bnsl_a``, ...);
+a member that was left out has no parameters in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from scalinglaws.errors import FitError
+from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
+from scalinglaws.estimators.bnsl import BNSL
+
+BNSL_LAW_KEYS = ("a", "b", "c0", "c1", "d1", "f1", "c2", "d2", "f2")  # the law's parameters
+
+
+def member_params(params: Mapping[str, float], prefix: str) -> dict[str, float]:
+    """The parameters stored under ``prefix``, without it."""
+    return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+
+
+def prefixed(prefix: str, params: Mapping[str, float]) -> dict[str, float]:
+    """``params`` stored under ``prefix``."""
+    return {prefix + k: v for k, v in params.items()}
+
+
+def member_bounds(prefix: str, member: type[Estimator]) -> ParamBounds:
+    """Bounds of a member's parameters in generic refits: its own box, BNSL unbounded."""
+    if member is BNSL:
+        return {prefix + k: (-np.inf, np.inf) for k in BNSL_LAW_KEYS}
+    return {prefix + k: bounds for k, bounds in (member.param_bounds or {}).items()}
+
+
+def usable_fit(member: Estimator, x: np.ndarray, y: np.ndarray) -> tuple[FitResult | None, str]:
+    """A member's fit, or (None, reason) if it fails or cannot be trusted to extrapolate.
+
+    Left out: a fit that fails, predicts a non-positive or non-finite loss at a fit point, or
+    has a positive asymptotic exponent (a loss that eventually grows with more data: the
+    guard against blow-ups).
+    """
+    try:
+        fit = member.fit(x, y)
+    except FitError as exc:
+        return None, f"{member.name} left out: {exc}"
+    y_fit = fit.predict(x)
+    if not np.all(np.isfinite(y_fit) & (y_fit > 0)):
+        return None, f"{member.name} left out: non-positive or non-finite fit-point prediction"
+    if member.exponent_sign * fit.params["c"] > 0:
+        return None, f"{member.name} left out: its loss grows with data (exponent c > 0)"
+    return fit, ""
