@@ -48,8 +48,8 @@ CONTRACTED = 1e-3  # Newton forgets its start if M^100, in units of the gaps, is
 SLOW_MODE = 10 * CONTRACTED
 # Tolerances of the emulation, set by measurement (benchmarks/path_tolerances.py): at 0.5 and
 # 0.1 all 184 M2/M4 fits of the benchmark stay within the fidelity tolerance of the official
-# results, 170 are unchanged to 1e-6 from the 20x tighter 0.05 and 0.02, and CPU time drops by
-# 62 %; at JUMP_RTOL = 2 an LM fit leaves the official path (its domain mean moves by 7.8 %).
+# results, 170 are unchanged to 1e-6 from the 10x and 5x tighter 0.05 and 0.02, and CPU time
+# drops by ~60 %; at JUMP_RTOL = 2 an LM fit leaves the official path (LM mean moves 7.5 %).
 MODEL_RTOL = 0.1  # a chunk of inner steps is kept if its end gradient is predicted this well
 JUMP_RTOL = 0.5  # a jump must predict each coordinate's move at its end to within 50 %
 MAX_JUMP = 1 << 14  # longest jump, in iterations
