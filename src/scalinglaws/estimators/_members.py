@@ -6,7 +6,7 @@ a member that was left out has no parameters in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -51,3 +51,21 @@ def usable_fit(member: Estimator, x: np.ndarray, y: np.ndarray) -> tuple[FitResu
     if member.exponent_sign * fit.params["c"] > 0:
         return None, f"{member.name} left out: its loss grows with data (exponent c > 0)"
     return fit, ""
+
+
+def fit_members(
+    members: Sequence[Estimator], prefixes: Sequence[str], x: np.ndarray, y: np.ndarray
+) -> tuple[list[FitResult | None], dict[str, float], list[str]]:
+    """Each member's :func:`usable_fit` (None if left out), the usable fits' parameters under
+    their prefixes, and the reasons members were left out."""
+    fits: list[FitResult | None] = []
+    params: dict[str, float] = {}
+    reasons: list[str] = []
+    for prefix, member in zip(prefixes, members, strict=True):
+        fit, reason = usable_fit(member, x, y)
+        fits.append(fit)
+        if fit is None:
+            reasons.append(reason)
+        else:
+            params.update(prefixed(prefix, fit.params))
+    return fits, params, reasons

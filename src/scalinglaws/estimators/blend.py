@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from scalinglaws.errors import FitError
-from scalinglaws.estimators._members import member_bounds, member_params, prefixed, usable_fit
+from scalinglaws.estimators._members import fit_members, member_bounds, member_params
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
@@ -90,21 +90,12 @@ class Blend(Estimator):
         )
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        fits: list[FitResult | None] = []
-        reasons: list[str] = []
-        for member in self.members:
-            fit, reason = usable_fit(member, x, y)
-            fits.append(fit)
-            if reason:
-                reasons.append(reason)
+        fits, stored, reasons = fit_members(self.members, PREFIXES, x, y)
         m4_fit, bnsl_fit = fits
         if m4_fit is None and bnsl_fit is None:
             raise FitError("BLEND: both members failed: " + "; ".join(reasons))
         w = self.weight if m4_fit and bnsl_fit else (1.0 if m4_fit else 0.0)
-        params = {"w": w}
-        for prefix, fit in zip(PREFIXES, fits, strict=True):
-            if fit is not None:
-                params.update(prefixed(prefix, fit.params))
+        params = {"w": w, **stored}
         params["c"] = sum(
             share * fit.params["c"]
             for share, fit in ((w, m4_fit), (1.0 - w, bnsl_fit))

@@ -10,8 +10,8 @@ the median follows the other two; no weight or other constant is fitted. A membe
 out if its fit fails, predicts a non-positive or non-finite loss at a fit point, or has a
 positive asymptotic exponent; the median of two is their geometric mean, of one the member.
 
-How it was chosen: among the ~15 combinations measured on the benchmark (README, "Our own
-estimators"), it is the one that meets every target of the issue: IC below BNSL's 0.0406 and
+How it was chosen: among the ~15 combinations measured on the benchmark (README, "BNSL, BLEND
+and MEDIAN"), it is the one that meets every target of the issue: IC below BNSL's 0.0406 and
 NMT, LM and BB no worse than M4. That choice looked at the benchmark's extrapolation points,
 so its benchmark means are optimistic; on a backtest inside the fit region (refit on the first
 2/3 of each curve's fit range of log x, score on the rest; Training=0 never read), its mean
@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from scalinglaws.errors import FitError
-from scalinglaws.estimators._members import member_bounds, member_params, prefixed, usable_fit
+from scalinglaws.estimators._members import fit_members, member_bounds, member_params
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
 from scalinglaws.estimators.m3 import M3
@@ -86,19 +86,13 @@ class Median(Estimator):
         )
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        params: dict[str, float] = {}
-        exponents, reasons, fits = [], [], []
-        for (prefix, _), member in zip(MEMBERS, self.members, strict=True):
-            fit, reason = usable_fit(member, x, y)
-            if fit is None:
-                reasons.append(reason)
-                continue
-            fits.append(fit)
-            params.update(prefixed(prefix, fit.params))
-            exponents.append(member.exponent_sign * fit.params["c"])
-        if not fits:
+        prefixes = [prefix for prefix, _ in MEMBERS]
+        all_fits, params, reasons = fit_members(self.members, prefixes, x, y)
+        used = [(m, fit) for m, fit in zip(self.members, all_fits, strict=True) if fit is not None]
+        if not used:
             raise FitError("MEDIAN: every member failed: " + "; ".join(reasons))
-        params["c"] = float(np.median(exponents))
+        fits = [fit for _, fit in used]
+        params["c"] = float(np.median([m.exponent_sign * fit.params["c"] for m, fit in used]))
         return FitResult.of_law(
             median_law,
             params,
