@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from speed import ROOT, options_for  # the notebook's per-domain M4 options
+from speed import AGREE_ABS, AGREE_REL, ROOT, options_for
 
 from scalinglaws.curves import read_curves
 from scalinglaws.estimators import _official_path as path
@@ -67,7 +67,7 @@ def main() -> int:
         seconds, table = fit_all(curves, jump_rtol, model_rtol)
         joined = table.merge(ref, on=KEY, validate="one_to_one")
         ok = (joined["rmse"] - joined["reference"]).abs() <= np.maximum(
-            1e-3, 0.02 * joined["reference"]
+            AGREE_ABS, AGREE_REL * joined["reference"]
         )
         means = joined.groupby(["domain", "method"])[["rmse", "reference"]].mean()
         worst = float((means["rmse"] / means["reference"] - 1.0).abs().max())
