@@ -261,6 +261,10 @@ def _run_epochs(
             continue
         na = _clip(a + da, problem.lower[0], problem.upper[0])
         nb = _clip(b + db, problem.lower[1], problem.upper[1])
+        if not checked and chunk == remaining:  # the last chunk: nothing needs its end slope
+            a, b = na, nb
+            accepted.append(chunk)
+            break
         new_hess = problem.grad_hess(na, nb)
         gaps = (gap_a, gap_b)
         if checked and not _model_held(hess, new_hess, na - a, nb - b, rates, gaps, newton):
@@ -393,6 +397,10 @@ def _scalar_gradient(
         if checked and abs(new_v - v) > 0.5 * room:
             chunk //= 2
             continue
+        if not checked and chunk == remaining:  # the last chunk: nothing needs its end slope
+            v = new_v
+            accepted.append(chunk)
+            break
         new_g, new_h = problem.grad_hess(new_v)
         misfit = abs(new_g - (g + h * (new_v - v)))
         if checked and misfit > MODEL_RTOL * max(abs(g), abs(new_g)) + 1e-9 * abs(h) * room:
@@ -508,13 +516,19 @@ def follow_path(
         jac = _Jacobian.measure(outer_step, state, move, idx, k, plan) if jump > 1 else None
         regime = regime_of(state) if regime_of is not None else None
         while True:
-            new_state, predicted = _linear_jump(state, move, jac, jump, project)
-            new_move = outer_step(new_state, k + jump) - new_state
+            new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
+            # The jump is checked against the phase it ran in: at k + jump = 100 the next
+            # move is a Newton move, which no gradient-phase prediction can match.
+            checked_k = k + jump - 1 if k + jump == GRAD_ITERATIONS else k + jump
+            new_move = outer_step(new_state, checked_k) - new_state
             error = _relative_misfit(new_move, predicted, move, state)
-            same_regime = regime_of is None or regime_of(new_state) == regime
-            if jump == 1 or (error <= JUMP_RTOL and same_regime):
+            same_regime = not hit_bound and (regime_of is None or regime_of(new_state) == regime)
+            tol = JUMP_RTOL if checked_k == k + jump else 0.1 * JUMP_RTOL
+            if jump == 1 or (error <= tol and same_regime):
                 break
             jump //= 2
+        if checked_k != k + jump:
+            new_move = outer_step(new_state, k + jump) - new_state
         k += jump
         state, move = new_state, new_move
         jump = min(MAX_JUMP, max(2, 2 * jump if error <= 0.1 * JUMP_RTOL else jump))
@@ -565,7 +579,7 @@ def _linear_jump(
 ) -> tuple[np.ndarray, np.ndarray]:
     """State after ``jump`` linearised iterations, and the move predicted there."""
     if jump == 1 or jac is None or jac.idx.size == 0:
-        return state + move, move
+        return state + move, move, False
     idx = jac.idx
     if idx.size == 1:
         lam1 = float(jac.matrix[0, 0])
@@ -574,8 +588,8 @@ def _linear_jump(
         new_state = state.copy()
         new_state[idx] += gain1 * move[idx]
         projected = project(new_state)
-        predicted = np.where(projected != new_state, 0.0, growth1 * move)
-        return projected, predicted
+        clipped = projected != new_state
+        return projected, np.where(clipped, 0.0, growth1 * move), bool(np.any(clipped))
     # Two moving offsets (ε_∞ and ε_0, the most any estimator has): m iterations of
     # d <- (I + J) d + F from d = 0 give d_m = S F, and the move there is
     # F + J d_m = (I + J)^m F, with S = sum_{j<m} (I + J)^j.
@@ -589,9 +603,8 @@ def _linear_jump(
     predicted = np.zeros_like(move)
     predicted[idx] = grown
     projected = project(new_state)
-    if np.any(projected != new_state):
-        predicted = np.where(projected != new_state, 0.0, predicted)
-    return projected, predicted
+    clipped = projected != new_state
+    return projected, np.where(clipped, 0.0, predicted), bool(np.any(clipped))
 
 
 def _relative_misfit(
