@@ -27,7 +27,9 @@ class FixedDesignNNLS:
 
     For full-column-rank X the solution is the unconstrained least-squares fit on the support
     where it is non-negative and the residual is smallest; with at most 3 columns all supports
-    can be tried, which is cheaper than a general active-set solver call.
+    can be tried, which is cheaper than a general active-set solver call. One product with a
+    stacked operator (every support's pseudo-inverse, then X^T) gives each support's fit and
+    X^T t at once; the KKT test of a support then needs only the Gram matrix X^T X.
     """
 
     def __init__(self, design: np.ndarray) -> None:
@@ -36,30 +38,41 @@ class FixedDesignNNLS:
         sizes = range(n_cols, 0, -1)
         self.supports = [list(cols) for size in sizes for cols in combinations(range(n_cols), size)]
         self.pinvs = [np.linalg.pinv(design[:, cols]) for cols in self.supports]
-
+        self.stacked = np.vstack([*self.pinvs, design.T])
+        self.starts = np.cumsum([0] + [len(cols) for cols in self.supports]).tolist()
+        self.gram = (design.T @ design).tolist()
         self.last = 0  # index of the support that solved the previous target
 
     def solve(self, target: np.ndarray) -> np.ndarray:
-        warm = self._solve_on_support(self.last, target)
+        values = (self.stacked @ target).tolist()
+        warm = self._kkt_solution(self.last, values)
         if warm is not None:
-            return warm
+            return np.array(warm)
         return self._search(target)
 
-    def _solve_on_support(self, which: int, target: np.ndarray) -> np.ndarray | None:
-        """The solution on support ``which`` if it satisfies the KKT conditions, else None."""
+    def _kkt_solution(self, which: int, values: list[float]) -> list[float] | None:
+        """The solution on support ``which`` if it satisfies the KKT conditions, else None.
+
+        ``values`` holds every support's least-squares fit, then X^T t.
+        """
         cols = self.supports[which]
-        coef = self.pinvs[which] @ target
-        if np.any(coef < 0):
+        coef = values[self.starts[which] : self.starts[which + 1]]
+        if min(coef) < 0:
             return None
-        full = np.zeros(self.design.shape[1])
-        full[cols] = coef
-        if len(cols) == full.size:
+        n_cols = len(self.gram)
+        full = [0.0] * n_cols
+        for col, value in zip(cols, coef, strict=True):
+            full[col] = value
+        if len(cols) == n_cols:
             return full
-        gradient = self.design.T @ (target - self.design @ full)
-        outside = np.ones(full.size, dtype=bool)
-        outside[cols] = False
-        scale = 1e-10 * (1.0 + float(np.abs(self.design.T @ target).max()))
-        return full if np.all(gradient[outside] <= scale) else None
+        xt = values[-n_cols:]
+        scale = 1e-10 * (1.0 + max(abs(v) for v in xt))
+        for j in range(n_cols):
+            if j not in cols:
+                slope = xt[j] - sum(g * b for g, b in zip(self.gram[j], full, strict=True))
+                if slope > scale:
+                    return None
+        return full
 
     def _search(self, target: np.ndarray) -> np.ndarray:
         best, best_cost = np.zeros(self.design.shape[1]), float(target @ target)
