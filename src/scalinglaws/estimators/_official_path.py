@@ -29,6 +29,7 @@ against ``benchmarks/official_path.py``, a literal re-implementation, on the oth
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -207,9 +208,18 @@ def _contracted_newton(
 
 
 def _newton_power(h00: float, h01: float, h11: float) -> tuple[float, ...]:
-    """M^100 for the damped Newton loop's linear rate M = I - 0.1 D^{-1} H, D = diag(H)."""
-    rate = (1.0 - NEWTON_LR, -NEWTON_LR * h01 / h00, -NEWTON_LR * h01 / h11, 1.0 - NEWTON_LR)
-    return _power_and_sum_2x2(*rate, NEWTON_EPOCHS)[0]
+    """M^100 for the damped Newton loop's linear rate M = I - 0.1 D^{-1} H, D = diag(H) > 0.
+
+    M = D^{-1/2} (I - 0.1 A) D^{1/2} with A = [[1, ρ], [ρ, 1]], ρ = h01 / sqrt(h00 h11),
+    whose eigenvectors are (1, ±1)/√2 with eigenvalues 1 ± ρ; so M^100 has the closed form
+    D^{-1/2} [[e, d], [d, e]] D^{1/2}, e, d = ((0.9 − 0.1ρ)^100 ± (0.9 + 0.1ρ)^100) / 2.
+    """
+    ratio = math.sqrt(h11 / h00)
+    rho = h01 / (math.sqrt(h00) * math.sqrt(h11))
+    along = (1.0 - NEWTON_LR * (1.0 + rho)) ** NEWTON_EPOCHS
+    across = (1.0 - NEWTON_LR * (1.0 - rho)) ** NEWTON_EPOCHS
+    even, odd = 0.5 * (along + across), 0.5 * (along - across)
+    return even, odd * ratio, odd / ratio, even
 
 
 def _memory(power: tuple[float, ...], gap_a: float, gap_b: float) -> float:
@@ -336,13 +346,53 @@ def _model_held(
 def _recurrence_move(hess: Hess2, rates: tuple[float, float], steps: int) -> tuple[float, float]:
     """Total move of ``steps`` iterations of d <- d - P (g + H d), P = diag(rates), from d = 0.
 
-    The move is -S P g with S = sum_{j<m} (I - P H)^j, summed by doubling.
+    The move is -S P g with S = sum_{j<m} (I - P H)^j. For P > 0, I - P H is similar to
+    I - B, B = P^{1/2} H P^{1/2} symmetric, so S P g = P^{1/2} Q F Q^T P^{1/2} g with
+    B = Q diag(η) Q^T (one Jacobi rotation) and F = diag(sum_{j<m} (1 - η_i)^j). An offset
+    that does not move (p = 0) leaves a scalar recurrence; negative factors (Newton steps on
+    negative curvature) are summed by doubling.
     """
     g0, g1, h00, h01, h11 = hess
     p0, p1 = rates
+    if p0 > 0.0 and p1 > 0.0:
+        return _symmetric_recurrence_move(g0, g1, h00, h01, h11, p0, p1, steps)
+    if p0 == 0.0:
+        return 0.0, -_geometric_sum(p1 * h11, steps) * p1 * g1
+    if p1 == 0.0:
+        return -_geometric_sum(p0 * h00, steps) * p0 * g0, 0.0
     matrix = (1.0 - p0 * h00, -p0 * h01, -p1 * h01, 1.0 - p1 * h11)
     s11, s12, s21, s22 = _power_and_sum_2x2(*matrix, steps)[1]
     return -(s11 * p0 * g0 + s12 * p1 * g1), -(s21 * p0 * g0 + s22 * p1 * g1)
+
+
+def _symmetric_recurrence_move(
+    g0: float, g1: float, h00: float, h01: float, h11: float, p0: float, p1: float, steps: int
+) -> tuple[float, float]:
+    """-S P g of :func:`_recurrence_move` for p0, p1 > 0, through the eigenbasis of
+    B = P^{1/2} H P^{1/2} (Golub & Van Loan, Matrix Computations, §8.5.2 Jacobi rotation)."""
+    r0, r1 = math.sqrt(p0), math.sqrt(p1)
+    b00, b01, b11 = p0 * h00, r0 * r1 * h01, p1 * h11
+    if b01 == 0.0:
+        cos, sin, eta0, eta1 = 1.0, 0.0, b00, b11
+    else:
+        tau = (b11 - b00) / (2.0 * b01)
+        tan = (1.0 if tau >= 0 else -1.0) / (abs(tau) + math.hypot(1.0, tau))
+        cos = 1.0 / math.hypot(1.0, tan)
+        sin = tan * cos
+        eta0, eta1 = b00 - tan * b01, b11 + tan * b01
+    w0, w1 = r0 * g0, r1 * g1
+    z0 = (cos * w0 - sin * w1) * _geometric_sum(eta0, steps)
+    z1 = (sin * w0 + cos * w1) * _geometric_sum(eta1, steps)
+    return -r0 * (cos * z0 + sin * z1), -r1 * (cos * z1 - sin * z0)
+
+
+def _geometric_sum(eta: float, steps: int) -> float:
+    """sum_{j<m} (1 - η)^j = (1 - (1 - η)^m) / η, without cancellation for small η."""
+    if eta == 0.0:
+        return float(steps)
+    if abs(eta) < 0.5:
+        return -math.expm1(steps * math.log1p(-eta)) / eta
+    return (1.0 - (1.0 - eta) ** steps) / eta
 
 
 def _scalar_newton(problem: ScalarProblem, v: float, lower: float, upper: float) -> float:
