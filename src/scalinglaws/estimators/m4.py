@@ -134,7 +134,7 @@ class M4(Estimator):
         y_min, y_max = float(y.min()), float(y.max())
         err_0_init = _initial_err_0(err_0_init, y_max)
         log_x = np.log(x)
-        signed_y = np.stack([y, -y])
+        space = _OffsetWorkspace(y, log_x)
         nnls = FixedDesignNNLS(np.column_stack([np.ones_like(x), -log_x, np.log(err_0_init - y)]))
         lower = np.array([max(0.0, self.lo_bound - path.ERR_MARGIN), y_max + path.ERR_MARGIN])
         upper = np.array([
@@ -159,22 +159,30 @@ class M4(Estimator):
             return fit_at(float(state[0]))
 
         plan = path.ChunkPlan()
+        box_lower, box_upper = (
+            (float(lower[0]), float(lower[1])),
+            (float(upper[0]), float(upper[1])),
+        )
+
+        @functools.lru_cache(maxsize=8)
+        def objective_at(err_inf: float) -> _OffsetObjective:
+            return _OffsetObjective(space, *fit_at(err_inf))
 
         def outer_step(state: np.ndarray, k: int) -> np.ndarray:
-            log_beta, neg_c, alpha = linear_fit(state)
-            base = log_beta - neg_c * log_x
+            objective = objective_at(float(state[0]))
             problem = path.InnerProblem(
-                grad_hess=_OffsetObjective(signed_y, alpha, base).grad_hess,
+                grad_hess=objective.grad_hess,
                 y_min=y_min,
                 y_max=y_max,
-                lower=(float(lower[0]), float(lower[1])),
-                upper=(float(upper[0]), float(upper[1])),
+                lower=box_lower,
+                upper=box_upper,
                 movable=(True, update_err_0),
                 plan=plan,
             )
-            if alpha == 0 or not update_err_0:
+            if objective.alpha == 0 or not update_err_0:
                 # ε_0 cannot move (no gradient or curvature when α = 0): a problem in ε_∞ alone.
-                fixed_part = base + alpha * np.log(state[1] - y)
+                log_beta, neg_c, alpha = fit_at(float(state[0]))
+                fixed_part = log_beta - neg_c * log_x + alpha * np.log(state[1] - y)
                 problem.offset_only = path.ScalarProblem(
                     lambda v: path.offset_grad_hess(y, v, fixed_part), y_min
                 )
@@ -217,29 +225,45 @@ def _without_max_loss(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.delete(x, worst), np.delete(y, worst), float(y[worst])
 
 
-class _OffsetObjective:
-    """0.5·mean(r²) in the offsets (ε_∞, ε_0), r = log(ε−ε_∞) − α log(ε_0−ε) − base, for fixed
-    linear parameters (α, base = log β + c log x). Called ~50,000 times per benchmark, so it
-    works in preallocated arrays: one log, one reciprocal and one matrix product per call.
+class _OffsetWorkspace:
+    """Arrays shared by the offset objectives of one fit (they are used one at a time).
+
+    ``terms`` rows: log(ε−ε_∞), log(ε_0−ε) (rewritten per call), 1 and log x; ``work`` rows:
+    u, v, u², v², uv with u = 1/(ε−ε_∞), v = 1/(ε_0−ε); ``rhs`` rows: r and 1.
     """
 
-    def __init__(self, signed_y: np.ndarray, alpha: float, base: np.ndarray) -> None:
-        self.signed_y = signed_y  # rows ε and −ε
+    def __init__(self, y: np.ndarray, log_x: np.ndarray) -> None:
+        self.signed_y = np.stack([y, -y])
+        self.shift = np.empty((2, 1))
+        self.terms = np.stack([y, y, np.ones_like(y), log_x])
+        self.work = np.empty((5, y.size))
+        self.rhs = np.ones((2, y.size))
+
+
+class _OffsetObjective:
+    """0.5·mean(r²) in the offsets (ε_∞, ε_0), r = log(ε−ε_∞) − α log(ε_0−ε) − log β − c log x,
+    for fixed linear parameters. Called ~40,000 times per benchmark, so it works in the
+    preallocated arrays of a :class:`_OffsetWorkspace`: a log, a reciprocal and two matrix
+    products per call.
+    """
+
+    def __init__(self, space: _OffsetWorkspace, log_beta: float, neg_c: float, alpha: float):
+        self.space = space
         self.alpha = alpha
-        self.weights = np.array([1.0, -alpha])
-        self.base = base
-        self.work = np.empty((5, base.size))  # u, v, u², v², uv; u = 1/(ε−ε_∞), v = 1/(ε_0−ε)
-        self.rhs = np.ones((base.size, 2))  # columns r and 1
+        self.weights = np.array([1.0, -alpha, -log_beta, neg_c])  # r = weights @ terms
 
     def grad_hess(self, err_inf: float, err_0: float) -> tuple[float, float, float, float, float]:
         """(g_∞, g_0, h_∞∞, h_∞0, h_00): the gradient and Hessian at (ε_∞, ε_0)."""
-        work, alpha, n = self.work, self.alpha, self.base.size
-        gaps = np.subtract(self.signed_y, [[err_inf], [-err_0]], out=work[:2])
-        np.subtract(self.weights @ np.log(gaps), self.base, out=self.rhs[:, 0])
+        space, alpha = self.space, self.alpha
+        work, n = space.work, space.rhs.shape[1]
+        space.shift[0, 0], space.shift[1, 0] = err_inf, -err_0
+        gaps = np.subtract(space.signed_y, space.shift, out=work[:2])
+        np.log(gaps, out=space.terms[:2])
+        np.matmul(self.weights, space.terms, out=space.rhs[0])
         np.reciprocal(gaps, out=work[:2])
         np.multiply(work[:2], work[:2], out=work[2:4])
         np.multiply(work[0], work[1], out=work[4])
-        (ru, rv, ruu, rvv, _), (_, _, suu, svv, suv) = (work @ self.rhs).T.tolist()
+        (ru, rv, ruu, rvv, _), (_, _, suu, svv, suv) = (space.rhs @ work.T).tolist()
         return (
             -ru / n,
             -alpha * rv / n,
