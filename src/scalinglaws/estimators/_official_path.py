@@ -53,6 +53,11 @@ SLOW_MODE = 10 * CONTRACTED
 # drops by ~60 %; at JUMP_RTOL = 2 an LM fit leaves the official path (LM mean moves 7.5 %).
 MODEL_RTOL = 0.1  # a chunk of inner steps is kept if its end gradient is predicted this well
 JUMP_RTOL = 0.5  # a jump must predict each coordinate's move at its end to within 50 %
+# A jump that predicted this well is followed by one twice as long. Measured: 0.2 in the
+# gradient phase cuts M2's evaluations by 14 % and M4's by 7 % with no fit moving by more than
+# 4e-4; in the Newton phase it moved M2's 10,000-iteration creepers by up to 1.8 %, so 0.05 there.
+GRAD_GROW_RTOL = 0.4 * JUMP_RTOL
+NEWTON_GROW_RTOL = 0.1 * JUMP_RTOL
 MAX_JUMP = 1 << 14  # longest jump, in iterations
 PATH_ATOL = 1e-15  # moves smaller than this (relative to the offsets) count as none
 CONVERGED_RTOL = 1e-11  # a move this small (relative to the offsets) ends the loop
@@ -573,15 +578,15 @@ def follow_path(
             new_move = outer_step(new_state, checked_k) - new_state
             error = _relative_misfit(new_move, predicted, move, state)
             same_regime = not hit_bound and (regime_of is None or regime_of(new_state) == regime)
-            tol = JUMP_RTOL if checked_k == k + jump else 0.1 * JUMP_RTOL
-            if jump == 1 or (error <= tol and same_regime):
+            if jump == 1 or (error <= JUMP_RTOL and same_regime):
                 break
             jump //= 2
         if checked_k != k + jump:
             new_move = outer_step(new_state, k + jump) - new_state
         k += jump
         state, move = new_state, new_move
-        jump = min(MAX_JUMP, max(2, 2 * jump if error <= 0.1 * JUMP_RTOL else jump))
+        grow_rtol = GRAD_GROW_RTOL if k < GRAD_ITERATIONS else NEWTON_GROW_RTOL
+        jump = min(MAX_JUMP, max(2, 2 * jump if error <= grow_rtol else jump))
     return PathEnd(state, max_iterations, False)
 
 
