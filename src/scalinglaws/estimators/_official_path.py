@@ -76,6 +76,7 @@ class ScalarProblem:
 
 
 Hess2 = tuple[float, float, float, float, float]  # g0, g1, h00, h01, h11
+State = tuple[float, ...]  # the offsets: (ε_∞,) for M2, (ε_∞, ε_0) for M4
 
 
 @dataclass
@@ -136,12 +137,12 @@ def _clip(value: float, low: float, high: float) -> float:
     return min(max(value, low), high)
 
 
-def gradient_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
+def gradient_epochs(problem: InnerProblem, s: State) -> State:
     """The official 1,000 projected gradient steps, s <- s - 1e-8 g."""
     return _run_epochs(problem, s, GRAD_EPOCHS, newton=False)
 
 
-def newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
+def newton_epochs(problem: InnerProblem, s: State) -> State:
     """The official 100 projected, damped Newton steps, s_i <- s_i - 0.1 g_i / h_ii.
 
     A coordinate moves only if it is learnable and |h_ii| > 1e-5, as in the official code.
@@ -152,11 +153,11 @@ def newton_epochs(problem: InnerProblem, s: np.ndarray) -> np.ndarray:
     replay_chunks = plan.replaying and plan.last[0] == "chunks"
     start_hess = None
     if problem.offset_only is None and not replay_chunks:
-        start_hess = problem.grad_hess(float(s[0]), float(s[1]))
-        end = _contracted_newton(problem, float(s[0]), float(s[1]), start_hess)
+        start_hess = problem.grad_hess(s[0], s[1])
+        end = _contracted_newton(problem, s[0], s[1], start_hess)
         if end is not None:
             plan.record("contracted", [])
-            return np.array(end)
+            return end
     return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True, start_hess=start_hess)
 
 
@@ -236,12 +237,12 @@ def _memory(power: tuple[float, ...], gap_a: float, gap_b: float) -> float:
 
 def _run_epochs(
     problem: InnerProblem,
-    s: np.ndarray,
+    s: State,
     epochs: int,
     *,
     newton: bool,
     start_hess: Hess2 | None = None,
-) -> np.ndarray:
+) -> State:
     """``epochs`` projected steps s <- s - P g(s), in chunks that are exact on a quadratic model.
 
     Within a chunk of m steps g is linearised, g(s + d) = g + H d, so the steps form a linear
@@ -252,14 +253,13 @@ def _run_epochs(
     the projection keeps them.
     """
     if problem.offset_only is not None:
-        out = s.copy()
         bounds = (problem.lower[0], problem.upper[0])
         if newton:
-            out[0] = _scalar_newton(problem.offset_only, float(s[0]), *bounds)
+            err_inf = _scalar_newton(problem.offset_only, s[0], *bounds)
         else:
-            out[0] = _scalar_gradient(problem.offset_only, float(s[0]), *bounds, problem.plan)
-        return out
-    a, b = float(s[0]), float(s[1])
+            err_inf = _scalar_gradient(problem.offset_only, s[0], *bounds, problem.plan)
+        return (err_inf, *s[1:])
+    a, b = s
     plan = problem.plan
     replay = list(plan.last[1]) if plan.replaying and plan.last[0] == "chunks" else None
     remaining = chunk = epochs
@@ -290,7 +290,7 @@ def _run_epochs(
         accepted.append(chunk)
         chunk *= 2
     plan.record("chunks", accepted)
-    return np.array([a, b])
+    return a, b
 
 
 def _step_factors(
@@ -514,7 +514,7 @@ def _power_and_sum_2x2(
 class PathEnd:
     """Where the emulated official loop stops."""
 
-    state: np.ndarray
+    state: State
     iterations: int
     converged: bool
 
@@ -533,17 +533,17 @@ def fit_result(
     )  # fmt: skip
 
 
-OuterStep = Callable[[np.ndarray, int], np.ndarray]
+OuterStep = Callable[[State, int], State]
 
 
 def follow_path(
     outer_step: OuterStep,
-    beta_of: Callable[[np.ndarray], float],
-    project: Callable[[np.ndarray], np.ndarray],
-    state: np.ndarray,
+    beta_of: Callable[[State], float],
+    project: Callable[[State], State],
+    state: State,
     max_iterations: int,
     plan: ChunkPlan | None = None,
-    regime_of: Callable[[np.ndarray], object] | None = None,
+    regime_of: Callable[[State], object] | None = None,
 ) -> PathEnd:
     """Emulate the official outer loop ``s_{k+1} = T(s_k) = outer_step(s_k, k)`` and its stop.
 
@@ -560,29 +560,31 @@ def follow_path(
     (M4: which least-squares coefficients sit on their non-negativity bound): there the
     official loop can stop abruptly (β pinned at 1 gives |Δβ| = 0), so we go step by step.
     """
-    k, jump = 0, 1
-    move = outer_step(state, k) - state
+    k, jump, grow_rtol = 0, 1, GRAD_GROW_RTOL
+    move = _minus(outer_step(state, k), state)
     while k < max_iterations:
         if k > GRAD_ITERATIONS + 1 and _official_stop(beta_of, state, move):
-            return PathEnd(state + move, k + 1, True)
+            return PathEnd(_plus(state, move), k + 1, True)
         phase_end = GRAD_ITERATIONS if k < GRAD_ITERATIONS else max_iterations
         jump = max(1, min(jump, phase_end - k))
-        idx = np.flatnonzero(move != 0)
-        jac = _Jacobian.measure(outer_step, state, move, idx, k, plan) if jump > 1 else None
+        moving = [i for i, step in enumerate(move) if step != 0.0]
+        jac = None
+        if jump > 1 and moving:
+            jac = _Jacobian.measure(outer_step, state, move, moving, k, plan)
         regime = regime_of(state) if regime_of is not None else None
         while True:
             new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
             # The jump is checked against the phase it ran in: at k + jump = 100 the next
             # move is a Newton move, which no gradient-phase prediction can match.
             checked_k = k + jump - 1 if k + jump == GRAD_ITERATIONS else k + jump
-            new_move = outer_step(new_state, checked_k) - new_state
+            new_move = _minus(outer_step(new_state, checked_k), new_state)
             error = _relative_misfit(new_move, predicted, move, state)
             same_regime = not hit_bound and (regime_of is None or regime_of(new_state) == regime)
             if jump == 1 or (error <= JUMP_RTOL and same_regime):
                 break
             jump //= 2
         if checked_k != k + jump:
-            new_move = outer_step(new_state, k + jump) - new_state
+            new_move = _minus(outer_step(new_state, k + jump), new_state)
         k += jump
         state, move = new_state, new_move
         grow_rtol = GRAD_GROW_RTOL if k < GRAD_ITERATIONS else NEWTON_GROW_RTOL
@@ -590,95 +592,100 @@ def follow_path(
     return PathEnd(state, max_iterations, False)
 
 
+def _plus(state: State, step: State) -> State:
+    return tuple(value + change for value, change in zip(state, step, strict=True))
+
+
+def _minus(state: State, other: State) -> State:
+    return tuple(value - base for value, base in zip(state, other, strict=True))
+
+
 @dataclass
 class _Jacobian:
-    """J of F(s) = T(s) - s over the moving coordinates ``idx``."""
+    """J of F(s) = T(s) - s over the moving coordinates ``idx``; ``rows[r][c]`` is
+    dF_idx[r] / ds_idx[c]."""
 
-    idx: np.ndarray
-    matrix: np.ndarray
+    idx: list[int]
+    rows: list[list[float]]
 
     @classmethod
     def measure(
         cls,
         outer_step: OuterStep,
-        state: np.ndarray,
-        move: np.ndarray,
-        idx: np.ndarray,
+        state: State,
+        move: State,
+        idx: list[int],
         k: int,
         plan: ChunkPlan | None,
     ) -> _Jacobian:
         """By forward differences, one probe per moving coordinate; the probes replay the
         inner chunking of the evaluation that gave ``move`` (the last one made)."""
-        matrix = np.empty((idx.size, idx.size))
-        for col, i in enumerate(idx):
+        columns = []
+        for i in idx:
             delta = 1e-7 * max(abs(state[i]), 1e-3)
-            probe = state.copy()
-            probe[i] += delta
+            probe = (*state[:i], state[i] + delta, *state[i + 1 :])
             if plan is not None:
                 plan.replaying = True
             try:
-                probe_move = outer_step(probe, k) - probe
+                probe_move = _minus(outer_step(probe, k), probe)
             finally:
                 if plan is not None:
                     plan.replaying = False
-            matrix[:, col] = (probe_move[idx] - move[idx]) / delta
-        return cls(idx, matrix)
+            columns.append([(probe_move[r] - move[r]) / delta for r in idx])
+        return cls(idx, [list(row) for row in zip(*columns, strict=True)])
 
 
 def _linear_jump(
-    state: np.ndarray,
-    move: np.ndarray,
-    jac: _Jacobian | None,
-    jump: int,
-    project: Callable[[np.ndarray], np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """State after ``jump`` linearised iterations, and the move predicted there."""
-    if jump == 1 or jac is None or jac.idx.size == 0:
-        return state + move, move, False
+    state: State, move: State, jac: _Jacobian | None, jump: int, project: Callable[[State], State]
+) -> tuple[State, State, bool]:
+    """State after ``jump`` linearised iterations, the move predicted there, and whether the
+    projection clipped the jump (it hit a bound of the box)."""
+    if jump == 1 or jac is None:
+        return _plus(state, move), move, False
     idx = jac.idx
-    if idx.size == 1:
-        lam1 = float(jac.matrix[0, 0])
-        growth1 = (1.0 + lam1) ** jump
-        gain1 = (growth1 - 1.0) / lam1 if abs(lam1) > 1e-14 else float(jump)
-        new_state = state.copy()
-        new_state[idx] += gain1 * move[idx]
-        projected = project(new_state)
-        clipped = projected != new_state
-        return projected, np.where(clipped, 0.0, growth1 * move), bool(np.any(clipped))
-    # Two moving offsets (ε_∞ and ε_0, the most any estimator has): m iterations of
-    # d <- (I + J) d + F from d = 0 give d_m = S F, and the move there is
-    # F + J d_m = (I + J)^m F, with S = sum_{j<m} (I + J)^j.
-    (j11, j12), (j21, j22) = jac.matrix.tolist()
-    power, total = _power_and_sum_2x2(1.0 + j11, j12, j21, 1.0 + j22, jump)
-    f1, f2 = float(move[idx[0]]), float(move[idx[1]])
-    shift = (total[0] * f1 + total[1] * f2, total[2] * f1 + total[3] * f2)
-    grown = (power[0] * f1 + power[1] * f2, power[2] * f1 + power[3] * f2)
-    new_state = state.copy()
-    new_state[idx] = state[idx] + shift
-    predicted = np.zeros_like(move)
-    predicted[idx] = grown
-    projected = project(new_state)
-    clipped = projected != new_state
-    return projected, np.where(clipped, 0.0, predicted), bool(np.any(clipped))
+    landed = list(state)
+    if len(idx) == 1:
+        (i,), lam = idx, jac.rows[0][0]
+        growth = (1.0 + lam) ** jump
+        gain = (growth - 1.0) / lam if abs(lam) > 1e-14 else float(jump)
+        landed[i] += gain * move[i]
+        grown = [growth * step for step in move]
+    else:
+        # Two moving offsets (ε_∞ and ε_0, the most any estimator has): m iterations of
+        # d <- (I + J) d + F from d = 0 give d_m = S F, and the move there is
+        # F + J d_m = (I + J)^m F, with S = sum_{j<m} (I + J)^j.
+        (i, j), ((j11, j12), (j21, j22)) = idx, jac.rows
+        power, total = _power_and_sum_2x2(1.0 + j11, j12, j21, 1.0 + j22, jump)
+        f1, f2 = move[i], move[j]
+        landed[i] += total[0] * f1 + total[1] * f2
+        landed[j] += total[2] * f1 + total[3] * f2
+        grown = [0.0] * len(move)
+        grown[i] = power[0] * f1 + power[1] * f2
+        grown[j] = power[2] * f1 + power[3] * f2
+    projected = project(tuple(landed))
+    clipped = [after != before for after, before in zip(projected, landed, strict=True)]
+    predicted = tuple(0.0 if cut else value for cut, value in zip(clipped, grown, strict=True))
+    return projected, predicted, any(clipped)
 
 
-def _relative_misfit(
-    actual: np.ndarray, predicted: np.ndarray, move: np.ndarray, state: np.ndarray
-) -> float:
+def _relative_misfit(actual: State, predicted: State, move: State, state: State) -> float:
     """Largest per-coordinate prediction error, relative to that coordinate's own move."""
-    scale = np.abs(move) + PATH_ATOL * np.maximum(1.0, np.abs(state))
-    return float(np.max(np.abs(actual - predicted) / scale))
+    return max(
+        abs(got - want) / (abs(step) + PATH_ATOL * max(1.0, abs(value)))
+        for got, want, step, value in zip(actual, predicted, move, state, strict=True)
+    )
 
 
-def _official_stop(
-    beta_of: Callable[[np.ndarray], float], state: np.ndarray, step: np.ndarray
-) -> bool:
+def _official_stop(beta_of: Callable[[State], float], state: State, step: State) -> bool:
     """The official rule |beta_k - beta_{k-1}| < 1e-10, or a state that has converged.
 
     With a large β, the official loop can run on to its cap on rounding noise alone (moves of
     1e-13 still change β by more than 1e-10). A move below ``CONVERGED_RTOL`` of the state
     cannot add up to more than 1e-7 over the at most 10,000 iterations left, so we stop there.
     """
-    if np.all(np.abs(step) <= CONVERGED_RTOL * np.maximum(1.0, np.abs(state))):
+    if all(
+        abs(change) <= CONVERGED_RTOL * max(1.0, abs(value))
+        for change, value in zip(step, state, strict=True)
+    ):
         return True
-    return abs(beta_of(state + step) - beta_of(state)) < BETA_TOL
+    return abs(beta_of(_plus(state, step)) - beta_of(state)) < BETA_TOL

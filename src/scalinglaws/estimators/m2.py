@@ -41,23 +41,23 @@ class M2(Estimator):
         log_x = np.log(x)
         least_squares = FixedDesignLeastSquares(np.column_stack([np.ones_like(x), log_x]))
         y_min = float(y.min())
-        lower = np.array([max(0.0, self.lo_bound - path.ERR_MARGIN)])
-        upper = np.array([y_min - path.ERR_MARGIN])
+        lower = max(0.0, self.lo_bound - path.ERR_MARGIN)
+        upper = y_min - path.ERR_MARGIN
 
-        def linear_fit(state: np.ndarray) -> np.ndarray:
+        def linear_fit(state: path.State) -> np.ndarray:
             return least_squares.solve(np.log(y - state[0]))
 
         plan = path.ChunkPlan()
 
-        def outer_step(state: np.ndarray, k: int) -> np.ndarray:
+        def outer_step(state: path.State, k: int) -> path.State:
             log_beta, c = linear_fit(state)
             base = log_beta + c * log_x
             problem = path.InnerProblem(
                 grad_hess=None,
                 y_min=y_min,
                 y_max=float(y.max()),
-                lower=(float(lower[0]), 0.0),
-                upper=(float(upper[0]), 0.0),
+                lower=(lower, 0.0),
+                upper=(upper, 0.0),
                 movable=(True, False),
                 offset_only=path.ScalarProblem(lambda v: path.offset_grad_hess(y, v, base), y_min),
                 plan=plan,
@@ -66,12 +66,11 @@ class M2(Estimator):
                 return path.gradient_epochs(problem, state)
             return path.newton_epochs(problem, state)
 
-        start = np.minimum(np.maximum(upper, lower), upper)
         end = path.follow_path(
             outer_step,
             beta_of=lambda s: float(np.exp(linear_fit(s)[0])),
-            project=lambda s: np.minimum(np.maximum(s, lower), upper),
-            state=start,
+            project=lambda s: (min(max(s[0], lower), upper),),
+            state=(min(max(upper, lower), upper),),
             max_iterations=self.max_iterations,
             plan=plan,
         )

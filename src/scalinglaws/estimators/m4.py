@@ -136,18 +136,18 @@ class M4(Estimator):
         log_x = np.log(x)
         space = _OffsetWorkspace(y, log_x)
         nnls = FixedDesignNNLS(np.column_stack([np.ones_like(x), -log_x, np.log(err_0_init - y)]))
-        lower = np.array([max(0.0, self.lo_bound - path.ERR_MARGIN), y_max + path.ERR_MARGIN])
-        upper = np.array([
+        box_lower = (max(0.0, self.lo_bound - path.ERR_MARGIN), y_max + path.ERR_MARGIN)
+        box_upper = (
             y_min - path.ERR_MARGIN,
             np.inf if self.up_bound is None else self.up_bound + path.ERR_MARGIN,
-        ])  # fmt: skip
+        )
 
-        def project(state: np.ndarray) -> np.ndarray:
+        def project(state: path.State) -> path.State:
             # err_inf: clipped into [lower, upper]; err_0: raised to the floor, then capped.
-            return np.array([
-                min(max(state[0], lower[0]), upper[0]),
-                min(max(state[1], lower[1]), upper[1]),
-            ])  # fmt: skip
+            return (
+                min(max(state[0], box_lower[0]), box_upper[0]),
+                min(max(state[1], box_lower[1]), box_upper[1]),
+            )
 
         @functools.lru_cache(maxsize=8)
         def fit_at(err_inf: float) -> tuple[float, float, float]:
@@ -155,21 +155,17 @@ class M4(Estimator):
             log_beta, neg_c, alpha = nnls.solve(np.log(y - err_inf)).tolist()
             return log_beta, neg_c, alpha
 
-        def linear_fit(state: np.ndarray) -> tuple[float, float, float]:
-            return fit_at(float(state[0]))
+        def linear_fit(state: path.State) -> tuple[float, float, float]:
+            return fit_at(state[0])
 
         plan = path.ChunkPlan()
-        box_lower, box_upper = (
-            (float(lower[0]), float(lower[1])),
-            (float(upper[0]), float(upper[1])),
-        )
 
         @functools.lru_cache(maxsize=8)
         def objective_at(err_inf: float) -> _OffsetObjective:
             return _OffsetObjective(space, *fit_at(err_inf))
 
-        def outer_step(state: np.ndarray, k: int) -> np.ndarray:
-            objective = objective_at(float(state[0]))
+        def outer_step(state: path.State, k: int) -> path.State:
+            objective = objective_at(state[0])
             problem = path.InnerProblem(
                 grad_hess=objective.grad_hess,
                 y_min=y_min,
@@ -181,7 +177,7 @@ class M4(Estimator):
             )
             if objective.alpha == 0 or not update_err_0:
                 # ε_0 cannot move (no gradient or curvature when α = 0): a problem in ε_∞ alone.
-                log_beta, neg_c, alpha = fit_at(float(state[0]))
+                log_beta, neg_c, alpha = fit_at(state[0])
                 fixed_part = log_beta - neg_c * log_x + alpha * np.log(state[1] - y)
                 problem.offset_only = path.ScalarProblem(
                     lambda v: path.offset_grad_hess(y, v, fixed_part), y_min
@@ -194,7 +190,7 @@ class M4(Estimator):
             outer_step,
             beta_of=lambda s: float(np.exp(linear_fit(s)[0])),
             project=project,
-            state=project(np.array([y_min - path.ERR_MARGIN, err_0_init])),
+            state=project((y_min - path.ERR_MARGIN, err_0_init)),
             max_iterations=self.max_iterations,
             plan=plan,
             regime_of=lambda s: tuple(value > 0 for value in linear_fit(s)),
