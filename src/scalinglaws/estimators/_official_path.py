@@ -146,19 +146,30 @@ def newton_epochs(problem: InnerProblem, s: State) -> State:
     """The official 100 projected, damped Newton steps, s_i <- s_i - 0.1 g_i / h_ii.
 
     A coordinate moves only if it is learnable and |h_ii| > 1e-5, as in the official code.
-    When the steps provably forget where they started (see :func:`_contracted_newton`), the
-    end point follows from the stationary point; otherwise the steps are run in chunks.
+    The steps are run in chunks. If one chunk of all 100 steps fails its check and the steps
+    provably forget where they started (see :func:`_contracted_newton`), the end point
+    follows from the stationary point instead. (Trying that first cost more: the search for
+    the stationary point takes ~4 gradient evaluations, a chunk that holds takes one, and it
+    fails on two thirds of the tries; 16 % fewer evaluations with the same fits.)
     """
     plan = problem.plan
-    replay_chunks = plan.replaying and plan.last[0] == "chunks"
-    start_hess = None
-    if problem.offset_only is None and not replay_chunks:
-        start_hess = problem.grad_hess(s[0], s[1])
+    if problem.offset_only is not None or (plan.replaying and plan.last[0] == "chunks"):
+        return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True)
+    start_hess = problem.grad_hess(s[0], s[1])
+
+    def contracted() -> State | None:
         end = _contracted_newton(problem, s[0], s[1], start_hess)
         if end is not None:
             plan.record("contracted", [])
+        return end
+
+    if plan.replaying:  # a probe of a contracted evaluation: contracted again if it can be
+        end = contracted()
+        if end is not None:
             return end
-    return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True, start_hess=start_hess)
+    return _run_epochs(
+        problem, s, NEWTON_EPOCHS, newton=True, start_hess=start_hess, fallback=contracted
+    )
 
 
 def _contracted_newton(
@@ -242,6 +253,7 @@ def _run_epochs(
     *,
     newton: bool,
     start_hess: Hess2 | None = None,
+    fallback: Callable[[], State | None] | None = None,
 ) -> State:
     """``epochs`` projected steps s <- s - P g(s), in chunks that are exact on a quadratic model.
 
@@ -250,7 +262,8 @@ def _run_epochs(
     matches the model's prediction to within ``MODEL_RTOL`` (and, for Newton steps, whose
     factors 0.1/h_ii are frozen over the chunk, if h_ii barely changed); otherwise it is
     halved, down to a literal step. Coordinates on a bound and pushed outwards stay there, as
-    the projection keeps them.
+    the projection keeps them. When a chunk of all ``epochs`` steps fails, ``fallback`` (if
+    given) may supply the end point instead.
     """
     if problem.offset_only is not None:
         bounds = (problem.lower[0], problem.upper[0])
@@ -272,6 +285,8 @@ def _run_epochs(
         gap_a, gap_b = problem.gaps(a, b)
         checked = replay is None and chunk > 1
         if checked and (abs(da) > 0.5 * gap_a or abs(db) > 0.5 * gap_b):
+            if chunk == epochs and fallback is not None and (end := fallback()) is not None:
+                return end
             chunk //= 2
             continue
         na = _clip(a + da, problem.lower[0], problem.upper[0])
@@ -283,6 +298,8 @@ def _run_epochs(
         new_hess = problem.grad_hess(na, nb)
         gaps = (gap_a, gap_b)
         if checked and not _model_held(hess, new_hess, na - a, nb - b, rates, gaps, newton):
+            if chunk == epochs and fallback is not None and (end := fallback()) is not None:
+                return end
             chunk //= 2
             continue
         a, b, hess = na, nb, new_hess
