@@ -58,7 +58,8 @@ JUMP_RTOL = 0.5  # a jump must predict each coordinate's move at its end to with
 # 4e-4; in the Newton phase it moved M2's 10,000-iteration creepers by up to 1.8 %, so 0.05 there.
 GRAD_GROW_RTOL = 0.4 * JUMP_RTOL
 NEWTON_GROW_RTOL = 0.1 * JUMP_RTOL
-MAX_JUMP = 1 << 14  # longest jump, in iterations
+MAX_JUMP = 1 << 14
+FAST_MODE = 0.1  # longest jump, in iterations
 PATH_ATOL = 1e-15  # moves smaller than this (relative to the offsets) count as none
 CONVERGED_RTOL = 1e-11  # a move this small (relative to the offsets) ends the loop
 
@@ -595,7 +596,7 @@ def follow_path(
             # move is a Newton move, which no gradient-phase prediction can match.
             checked_k = k + jump - 1 if k + jump == GRAD_ITERATIONS else k + jump
             new_move = _minus(outer_step(new_state, checked_k), new_state)
-            error = _relative_misfit(new_move, predicted, move, state)
+            error = _jump_error(new_move, predicted, move, state, jac)
             same_regime = not hit_bound and (regime_of is None or regime_of(new_state) == regime)
             if jump == 1 or (error <= JUMP_RTOL and same_regime):
                 break
@@ -691,6 +692,51 @@ def _relative_misfit(actual: State, predicted: State, move: State, state: State)
         abs(got - want) / (abs(step) + PATH_ATOL * max(1.0, abs(value)))
         for got, want, step, value in zip(actual, predicted, move, state, strict=True)
     )
+
+
+def _jump_error(
+    actual: State, predicted: State, move: State, state: State, jac: _Jacobian | None
+) -> float:
+    """How badly a jump predicted the move at its end (see :func:`_relative_misfit`).
+
+    When one of two modes of J is fast (|1 + λ_f| <= FAST_MODE: the loop forgets that mode's
+    deviations within an iteration) and the other slow, the fast mode's offset is slaved to
+    the slow one, and its own move, often tiny, cannot be predicted in relative terms. Then
+    the slow mode's move must be predicted to within JUMP_RTOL of itself, and every
+    coordinate's error must stay within JUMP_RTOL of the largest move: errors along the fast
+    mode do not build up, they are forgotten at the next iteration.
+    """
+    error = _relative_misfit(actual, predicted, move, state)
+    if error <= JUMP_RTOL or jac is None or len(jac.idx) != 2:
+        return error
+    slow = _slow_left_eigenvector(jac.rows)
+    if slow is None:
+        return error
+    i, j = jac.idx
+    miss_i, miss_j = actual[i] - predicted[i], actual[j] - predicted[j]
+    slow_move = abs(slow[0] * move[i] + slow[1] * move[j])
+    slow_error = abs(slow[0] * miss_i + slow[1] * miss_j) / max(slow_move, 1e-300)
+    largest = max(abs(move[i]), abs(move[j]), 1e-300)
+    return max(slow_error, max(abs(miss_i), abs(miss_j)) / largest)
+
+
+def _slow_left_eigenvector(rows: list[list[float]]) -> tuple[float, float] | None:
+    """The left eigenvector w (w J = λ_s w) of the slow mode of a 2x2 J with one fast mode
+    (|1 + λ_f| <= FAST_MODE) and one slow mode (|1 + λ_s| >= 0.5); None otherwise."""
+    (j11, j12), (j21, j22) = rows
+    half_trace, det = 0.5 * (j11 + j22), j11 * j22 - j12 * j21
+    disc = half_trace * half_trace - det
+    if disc < 0:
+        return None
+    root = math.sqrt(disc)
+    lam_a, lam_b = half_trace + root, half_trace - root
+    fast, slow = (lam_a, lam_b) if abs(1 + lam_a) < abs(1 + lam_b) else (lam_b, lam_a)
+    if abs(1 + fast) > FAST_MODE or abs(1 + slow) < 0.5:
+        return None
+    # w J = λ w: w1 j12 = (λ - j22) w2... use the larger of the two null-vector forms.
+    first, second = (j21, slow - j11), (slow - j22, j12)
+    w = first if abs(first[0]) + abs(first[1]) >= abs(second[0]) + abs(second[1]) else second
+    return w
 
 
 def _official_stop(beta_of: Callable[[State], float], state: State, step: State) -> bool:
