@@ -706,12 +706,9 @@ def _jump_error(
     coordinate's error must stay within JUMP_RTOL of the largest move: errors along the fast
     mode do not build up, they are forgotten at the next iteration.
     """
-    error = _relative_misfit(actual, predicted, move, state)
-    if error <= JUMP_RTOL or jac is None or len(jac.idx) != 2:
-        return error
-    slow = _slow_left_eigenvector(jac.rows)
+    slow = _slow_left_eigenvector(jac.rows) if jac is not None and len(jac.idx) == 2 else None
     if slow is None:
-        return error
+        return _relative_misfit(actual, predicted, move, state)
     i, j = jac.idx
     miss_i, miss_j = actual[i] - predicted[i], actual[j] - predicted[j]
     slow_move = abs(slow[0] * move[i] + slow[1] * move[j])
