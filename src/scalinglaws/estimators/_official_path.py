@@ -592,6 +592,9 @@ def follow_path(
         regime = regime_of(state) if regime_of is not None else None
         while True:
             new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
+            if hit_bound:  # stop short of the bound, then reach it by literal iterations
+                jump = _longest_inside(state, move, jac, jump, project)
+                new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
             # The jump is checked against the phase it ran in: at k + jump = 100 the next
             # move is a Newton move, which no gradient-phase prediction can match.
             checked_k = k + jump - 1 if k + jump == GRAD_ITERATIONS else k + jump
@@ -684,6 +687,21 @@ def _linear_jump(
     clipped = [after != before for after, before in zip(projected, landed, strict=True)]
     predicted = tuple(0.0 if cut else value for cut, value in zip(clipped, grown, strict=True))
     return projected, predicted, any(clipped)
+
+
+def _longest_inside(
+    state: State, move: State, jac: _Jacobian | None, jump: int, project: Callable[[State], State]
+) -> int:
+    """The longest linearised jump shorter than ``jump`` that stays inside the box (at least
+    one iteration), found by bisection on the linear model alone."""
+    inside, outside = 1, jump
+    while outside - inside > 1:
+        middle = (inside + outside) // 2
+        if _linear_jump(state, move, jac, middle, project)[2]:
+            outside = middle
+        else:
+            inside = middle
+    return inside
 
 
 def _relative_misfit(actual: State, predicted: State, move: State, state: State) -> float:
