@@ -40,7 +40,7 @@ class M2(Estimator):
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         log_x = np.log(x)
         least_squares = FixedDesignLeastSquares(np.column_stack([np.ones_like(x), log_x]))
-        y_min = float(y.min())
+        y_min, y_max = float(y.min()), float(y.max())
         lower = max(0.0, self.lo_bound - path.ERR_MARGIN)
         upper = y_min - path.ERR_MARGIN
 
@@ -55,7 +55,7 @@ class M2(Estimator):
             problem = path.InnerProblem(
                 grad_hess=None,
                 y_min=y_min,
-                y_max=float(y.max()),
+                y_max=y_max,
                 lower=(lower, 0.0),
                 upper=(upper, 0.0),
                 movable=(True, False),
