@@ -11,16 +11,23 @@ within 1e-8 relative of the literal loop on all 92 benchmark curves, 73 of them 
 while one point j keeps winning, γ follows the smooth map F_j(γ) = (ε_j/β(γ))^{1/c(γ)} − 1/x_j.
 Once j has won JUMP_AFTER times in a row with shrinking steps, the fixed point γ* of F_j is
 found by the secant method (to JUMP_TOL relative to γ* + min 1/x). The jump to γ* is taken
-only if the full search, run at the JUMP_CHECKS points γ + (γ* − γ)(1 − 2^-s), s = 1..10,
-picks j and improves at each of them; the official iterations then resume at γ* and stop by
-the official rule. Where the loop stops short of γ* or another point takes over, a check
-fails and the loop goes on step by step (the next attempt waits as many iterations as were
-run so far). The skipped iterates other than the checked points are not searched: a point
-winning only between two checks would be missed.
+only if the official pass (fit, then full search), run at the JUMP_CHECKS points
+γ + (γ* − γ)(1 − 2^-s), s = 1..10 in turn, picks j and improves at each of them; the official
+iterations then resume at γ* and stop by the official rule. Where the loop stops short of γ*
+or another point takes over, a check fails (the later ones are not run) and the loop goes on
+step by step (the next attempt waits as many iterations as were run so far). The skipped
+iterates other than the checked points are not searched: a point winning only between two
+checks would be missed.
+
+Each pass costs a handful of numpy calls on arrays of n ≤ 70 points: the search evaluates
+all candidates (and γ) in one (n+1) × n table of log(1/x + γ), whose winning row is the next
+fit's regressor (no logarithm is taken twice), and ranks them by the objective's square
+divided by c² (the same order as the official 0.5 ‖…‖ for c > 0).
 """
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -59,15 +66,15 @@ class M3(Estimator):
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         points = _Points(1.0 / x, y)
         gamma, beta, c = 0.0, 1.0, 0.0
+        logs = points.logs(gamma)  # log(1/x + γ), kept from the search that chose γ
         run: list[float] = []  # γ before and after each step of the current winner's run
         winner, wait = NO_WINNER, 0
         iterations, converged = 0, False
         while iterations < self.max_iterations and not converged:
             iterations += 1
             previous_beta, previous_gamma = beta, gamma
-            log_beta, c = points.regression(gamma)
-            beta, c = float(np.exp(log_beta)), max(0.0, c)
-            gamma, won = points.search(log_beta, beta, c, gamma)
+            log_beta, beta, c = points.regression(logs)
+            gamma, won, logs = points.search(log_beta, beta, c, gamma, logs)
             converged = abs(beta - previous_beta) < BETA_TOL
             run = [*run[-2:], gamma] if won == winner != NO_WINNER else [previous_gamma, gamma]
             winner, wait = won, wait - 1
@@ -77,7 +84,7 @@ class M3(Estimator):
             if target is None:
                 wait = iterations  # back off: the next attempt waits as long again
             else:
-                gamma, run = target, [target]
+                gamma, run, logs = target, [target], points.logs(target)
         params = {"beta": beta, "c": c, "gamma": gamma}
         return FitResult.of_law(m3_law, params, x, y, iterations=iterations, converged=converged)
 
@@ -90,33 +97,48 @@ class _Points:
         self.scale = float(inv_x.min())
         self.log_y_mean = self.log_y.mean()
         self.log_y_centred = self.log_y - self.log_y_mean
+        self.n = y.size
+        self.values = np.empty(self.n + 1)  # the search's γ_1..γ_n, γ
+        self.candidates, self.values_column = self.values[: self.n], self.values[:, None]
 
-    def regression(self, gamma: float) -> tuple[float, float]:
-        """Intercept log β and slope c of the least-squares line log ε ≈ log β + c z with
-        z = log(1/x + γ) (c not yet clipped)."""
-        z = np.log(self.inv_x + gamma)
-        z_mean = z.sum() / z.size  # = z.mean()
+    def logs(self, gamma: float) -> np.ndarray:
+        """z = log(1/x + γ)."""
+        return np.log(self.inv_x + gamma)
+
+    def regression(self, z: np.ndarray) -> tuple[float, float, float]:
+        """log β, β and c (clipped at 0) of the least-squares line log ε ≈ log β + c z, with
+        z = log(1/x + γ) from ``logs``."""
+        z_mean = np.add.reduce(z) / self.n  # = z.mean()
         dz = z - z_mean
         slope = float(dz @ self.log_y_centred / (dz @ dz))
-        return float(self.log_y_mean - slope * z_mean), slope
+        log_beta = float(self.log_y_mean - slope * z_mean)
+        return log_beta, _exp(log_beta), max(0.0, slope)
 
-    def search(self, log_beta: float, beta: float, c: float, gamma: float) -> tuple[float, int]:
-        """The official candidate search after the fit (log β, β = exp(log β), c): the γ_i ≥ 0
-        with the lowest objective if it beats γ's, else γ; with the index i of the winning
-        point or NO_WINNER."""
+    def search(
+        self, log_beta: float, beta: float, c: float, gamma: float, logs: np.ndarray
+    ) -> tuple[float, int, np.ndarray]:
+        """The official candidate search after the fit (log β, β, c): the γ_i ≥ 0 with the
+        lowest objective if it beats γ's, else γ; with the index i of the winning point (or
+        NO_WINNER) and log(1/x + the returned γ) (``logs`` if γ is kept).
+
+        One (n+1) × n table of log(1/x + γ) for γ_1..γ_n, then γ. Invalid candidates
+        (γ_i < 0; NaN cannot occur for c > 0) become +inf, whose objective is +inf: never
+        below γ's, as if left out. The objective 0.5 ‖log β + c log(1/x + γ) − log ε‖ is
+        compared as ‖log(1/x + γ) + (log β − log ε)/c‖², the same order for c > 0."""
         if c <= 0:
-            return gamma, NO_WINNER
-        candidates = (self.y / beta) ** (1.0 / c) - self.inv_x
-        valid = np.flatnonzero(np.isfinite(candidates) & (candidates >= 0))
-        if valid.size == 0:
-            return gamma, NO_WINNER
-        values = np.concatenate([[gamma], candidates[valid]])
-        objectives = _objective(self.inv_x, self.log_y, log_beta, c, values)
-        current, objectives = objectives[0], objectives[1:]
-        best = int(np.argmin(objectives))
-        if objectives[best] < current:
-            return float(candidates[valid[best]]), int(valid[best])
-        return gamma, NO_WINNER
+            return gamma, NO_WINNER, logs
+        n, values, candidates = self.n, self.values, self.candidates
+        values[n] = gamma
+        np.subtract((self.y / beta) ** (1.0 / c), self.inv_x, out=candidates)
+        candidates[candidates < 0] = np.inf
+        table = np.add(self.values_column, self.inv_x)
+        np.log(table, out=table)
+        resid = table + (log_beta - self.log_y) / c
+        objectives = np.vecdot(resid, resid)
+        best = int(objectives.argmin())
+        if objectives[best] < objectives[n]:
+            return float(values[best]), best, table[best]
+        return gamma, NO_WINNER, logs
 
     def jump(self, j: int, iterates: list[float]) -> float | None:
         """The fixed point γ* of F_j from iterates g1 = F_j(g0), g2 = F_j(g1), if the steps
@@ -128,7 +150,7 @@ class _Points:
         if target is None or (target - g2) * (g2 - g1) <= 0:
             return None
         checks = g2 + (target - g2) * (1.0 - 0.5 ** np.arange(1, JUMP_CHECKS + 1))
-        return target if self._picks(j, checks).all() else None
+        return target if self._picks(j, checks.tolist()) else None
 
     def _fixed_point(self, j: int, g1: float, g2: float) -> float | None:
         """Secant root of F_j(γ) − γ started from g1 and g2 = F_j(g1)."""
@@ -146,49 +168,23 @@ class _Points:
         return None
 
     def _step(self, j: int, gamma: float) -> float:
-        """F_j(γ) (NaN if c ≤ 0)."""
-        log_beta, c = self.regression(gamma)
-        return self._proposal(j, np.array([log_beta]), np.array([c]))[0]
+        """F_j(γ) = (ε_j/β)^{1/c} − 1/x_j after the fit at γ (NaN if c = 0)."""
+        _, beta, c = self.regression(self.logs(gamma))
+        if c <= 0:
+            return np.nan
+        return float((self.y[j] / beta) ** (1.0 / c) - self.inv_x[j])
 
-    def _regressions(self, gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """log β and c (clipped at 0) of the OLS fit at each γ in ``gammas``."""
-        z = np.log(self.inv_x[None, :] + gammas[:, None])
-        z_mean = z.sum(axis=1) / z.shape[1]
-        dz = z - z_mean[:, None]
-        slope = dz @ self.log_y_centred / np.einsum("ij,ij->i", dz, dz)
-        return self.log_y_mean - slope * z_mean, np.maximum(slope, 0.0)
-
-    def _proposal(self, j: int, log_beta: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """F_j for each OLS fit (log β, c): (ε_j/β)^{1/c} − 1/x_j (NaN where c = 0)."""
-        with np.errstate(divide="ignore"):
-            power = np.where(c > 0, 1.0 / c, np.nan)
-        return (self.y[j] / np.exp(log_beta)) ** power - self.inv_x[j]
-
-    def _picks(self, j: int, gammas: np.ndarray) -> np.ndarray:
-        """For each γ in ``gammas``: does the full search after the OLS fit at γ pick point
-        j and improve on γ's objective?"""
-        log_beta, c = self._regressions(gammas)
-        with np.errstate(divide="ignore"):
-            power = np.where(c > 0, 1.0 / c, np.nan)
-        candidates = (self.y[None, :] / np.exp(log_beta)[:, None]) ** power[:, None]
-        candidates = candidates - self.inv_x[None, :]
-        candidates = np.where(candidates >= 0, candidates, np.nan)  # NaN: not valid
-        values = np.concatenate([gammas[:, None], candidates], axis=1)
-        logs = np.log(self.inv_x[None, None, :] + values[:, :, None])
-        resid = log_beta[:, None, None] + c[:, None, None] * logs - self.log_y[None, None, :]
-        objectives = np.sqrt(np.einsum("gij,gij->gi", resid, resid))
-        objectives = np.where(np.isnan(objectives), np.inf, objectives)
-        current, objectives = objectives[:, 0], objectives[:, 1:]
-        return (np.argmin(objectives, axis=1) == j) & (objectives[:, j] < current) & (c > 0)
+    def _picks(self, j: int, gammas: list[float]) -> bool:
+        """Does the official pass (fit, then search) at each γ in ``gammas`` pick point j and
+        improve on γ? Stops at the first γ where it does not."""
+        for gamma in gammas:
+            logs = self.logs(gamma)
+            if self.search(*self.regression(logs), gamma, logs)[1] != j:
+                return False
+        return True
 
 
-def _objective(
-    inv_x: np.ndarray, log_y: np.ndarray, log_beta: float, c: float, gammas: np.ndarray
-) -> np.ndarray:
-    """0.5 ‖log β + c log(1/x + γ) − log y‖₂ for each γ in ``gammas``."""
-    resid = np.add(inv_x[None, :], gammas[:, None])
-    np.log(resid, out=resid)
-    resid *= c
-    resid += log_beta  # the same rounding as log β + c log(…): addition commutes
-    resid -= log_y
-    return 0.5 * np.sqrt(np.einsum("ij,ij->i", resid, resid))
+def _exp(x: float) -> float:
+    """e^x as np.exp gives it (inf on overflow), through math.exp where that cannot overflow
+    (the same value on this platform, measured, at a tenth of the call cost)."""
+    return math.exp(x) if x < 709.0 else float(np.exp(x))
