@@ -576,9 +576,10 @@ def follow_path(
     differences for every jump (carrying a secant-updated J after very good jumps was
     measured: it saves only 10 % of the probes and let wrong jumps through on 2 fits).
     No jump crosses ``k = 100``, where the official loop switches from gradient to Newton
-    epochs, and none crosses a change of ``regime_of``
-    (M4: which least-squares coefficients sit on their non-negativity bound): there the
-    official loop can stop abruptly (β pinned at 1 gives |Δβ| = 0), so we go step by step.
+    epochs, or a bound of the box (such a jump is shortened to the longest one that stays
+    inside), and none crosses a change of ``regime_of`` (M4: which least-squares coefficients
+    sit on their non-negativity bound): there the official loop can stop abruptly (β pinned
+    at 1 gives |Δβ| = 0), so we go step by step.
     """
     k, jump = 0, 1
     move = _minus(outer_step(state, k), state)
@@ -591,28 +592,48 @@ def follow_path(
         jac = None
         if jump > 1 and moving:
             jac = _Jacobian.measure(outer_step, state, move, moving, k, plan)
-        regime = regime_of(state) if regime_of is not None else None
-        while True:
-            new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
-            if hit_bound:  # stop short of the bound, then reach it by literal iterations
-                jump = _longest_inside(state, move, jac, jump, project)
-                new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
-            # The jump is checked against the phase it ran in: at k + jump = 100 the next
-            # move is a Newton move, which no gradient-phase prediction can match.
-            checked_k = k + jump - 1 if k + jump == GRAD_ITERATIONS else k + jump
-            new_move = _minus(outer_step(new_state, checked_k), new_state)
-            error = _jump_error(new_move, predicted, move, state, jac)
-            same_regime = not hit_bound and (regime_of is None or regime_of(new_state) == regime)
-            if jump == 1 or (error <= JUMP_RTOL and same_regime):
-                break
-            jump //= 2
-        if checked_k != k + jump:
-            new_move = _minus(outer_step(new_state, k + jump), new_state)
+        jump, state, new_move, error = _longest_kept_jump(
+            outer_step, project, regime_of, state, move, jac, k, jump
+        )
         k += jump
-        state, move = new_state, new_move
+        move = new_move
         grow = (GRAD_GROW if k < GRAD_ITERATIONS else NEWTON_GROW) * JUMP_RTOL
         jump = min(MAX_JUMP, max(2, 2 * jump if error <= grow else jump))
     return PathEnd(state, max_iterations, False)
+
+
+def _longest_kept_jump(
+    outer_step: OuterStep,
+    project: Callable[[State], State],
+    regime_of: Callable[[State], object] | None,
+    state: State,
+    move: State,
+    jac: _Jacobian | None,
+    k: int,
+    jump: int,
+) -> tuple[int, State, State, float]:
+    """Try a jump of ``jump`` iterations from iteration ``k``, halving it until it is kept.
+
+    Returns the jump made, the state it lands on, the move there and the jump's error.
+    """
+    regime = regime_of(state) if regime_of is not None else None
+    while True:
+        new_state, predicted, hit_bound = _linear_jump(state, move, jac, jump, project)
+        if hit_bound:  # stop short of the bound, then reach it by literal iterations
+            jump = _longest_inside(state, move, jac, jump, project)
+            new_state, predicted, _ = _linear_jump(state, move, jac, jump, project)
+        # The jump is checked against the phase it ran in: at k + jump = 100 the next
+        # move is a Newton move, which no gradient-phase prediction can match.
+        checked_k = k + jump - 1 if k + jump == GRAD_ITERATIONS else k + jump
+        new_move = _minus(outer_step(new_state, checked_k), new_state)
+        error = _jump_error(new_move, predicted, move, state, jac)
+        same_regime = regime_of is None or regime_of(new_state) == regime
+        if jump == 1 or (error <= JUMP_RTOL and same_regime):
+            break
+        jump //= 2
+    if checked_k != k + jump:
+        new_move = _minus(outer_step(new_state, k + jump), new_state)
+    return jump, new_state, new_move, error
 
 
 def _plus(state: State, step: State) -> State:
