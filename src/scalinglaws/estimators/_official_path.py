@@ -60,8 +60,8 @@ JUMP_RTOL = 0.5  # a jump must predict each coordinate's move at its end to with
 # no fit moving by more than 4e-4; in the Newton phase it moved M2's 10,000-iteration
 # creepers by up to 1.8 %, so 0.1 (0.05) there.
 GRAD_GROW, NEWTON_GROW = 0.4, 0.1
-MAX_JUMP = 1 << 14
-FAST_MODE = 0.1  # longest jump, in iterations
+MAX_JUMP = 1 << 14  # longest jump, in iterations
+FAST_MODE = 0.1  # a mode of J with |1 + λ| below this is forgotten within an iteration
 PATH_ATOL = 1e-15  # moves smaller than this (relative to the offsets) count as none
 CONVERGED_RTOL = 1e-11  # a move this small (relative to the offsets) ends the loop
 
@@ -771,10 +771,9 @@ def _slow_left_eigenvector(rows: list[list[float]]) -> tuple[float, float] | Non
     fast, slow = (lam_a, lam_b) if abs(1 + lam_a) < abs(1 + lam_b) else (lam_b, lam_a)
     if abs(1 + fast) > FAST_MODE or abs(1 + slow) < 0.5:
         return None
-    # w J = λ w: w1 j12 = (λ - j22) w2... use the larger of the two null-vector forms.
+    # Both (j21, λ − j11) and (λ − j22, j12) solve w J = λ w; the larger is the better scaled.
     first, second = (j21, slow - j11), (slow - j22, j12)
-    w = first if abs(first[0]) + abs(first[1]) >= abs(second[0]) + abs(second[1]) else second
-    return w
+    return first if abs(first[0]) + abs(first[1]) >= abs(second[0]) + abs(second[1]) else second
 
 
 def _official_stop(beta_of: Callable[[State], float], state: State, step: State) -> bool:
