@@ -170,6 +170,7 @@ def newton_epochs(problem: InnerProblem, s: State) -> State:
         end = contracted()
         if end is not None:
             return end
+        return _run_epochs(problem, s, NEWTON_EPOCHS, newton=True, start_hess=start_hess)
     return _run_epochs(
         problem, s, NEWTON_EPOCHS, newton=True, start_hess=start_hess, fallback=contracted
     )
@@ -285,22 +286,20 @@ def _run_epochs(
         chunk = replay.pop(0) if replay else min(chunk, remaining)
         rates = _step_factors(problem, a, b, hess, newton)
         da, db = _recurrence_move(hess, rates, chunk)
-        gap_a, gap_b = problem.gaps(a, b)
+        gaps = problem.gaps(a, b)
         checked = replay is None and chunk > 1
-        if checked and (abs(da) > 0.5 * gap_a or abs(db) > 0.5 * gap_b):
-            if chunk == epochs and fallback is not None and (end := fallback()) is not None:
-                return end
-            chunk //= 2
-            continue
-        na = _clip(a + da, problem.lower[0], problem.upper[0])
-        nb = _clip(b + db, problem.lower[1], problem.upper[1])
-        if not checked and chunk == remaining:  # the last chunk: nothing needs its end slope
-            a, b = na, nb
-            accepted.append(chunk)
-            break
-        new_hess = problem.grad_hess(na, nb)
-        gaps = (gap_a, gap_b)
-        if checked and not _model_held(hess, new_hess, na - a, nb - b, rates, gaps, newton):
+        too_far = checked and (abs(da) > 0.5 * gaps[0] or abs(db) > 0.5 * gaps[1])
+        if not too_far:
+            na = _clip(a + da, problem.lower[0], problem.upper[0])
+            nb = _clip(b + db, problem.lower[1], problem.upper[1])
+            if not checked and chunk == remaining:  # the last chunk: no use for its end slope
+                a, b = na, nb
+                accepted.append(chunk)
+                break
+            new_hess = problem.grad_hess(na, nb)
+        if too_far or (
+            checked and not _model_held(hess, new_hess, na - a, nb - b, rates, gaps, newton)
+        ):
             if chunk == epochs and fallback is not None and (end := fallback()) is not None:
                 return end
             chunk //= 2
