@@ -464,8 +464,7 @@ def _scalar_gradient(
     while remaining > 0:
         chunk = replay.pop(0) if replay else min(chunk, remaining)
         checked = replay is None and chunk > 1
-        factor = 1.0 - GRAD_LR * h
-        total = _doubling_sum_1x1(factor, chunk) * GRAD_LR
+        total = _geometric_sum(GRAD_LR * h, chunk) * GRAD_LR
         new_v = min(max(v - total * g, lower), upper)
         room = problem.data_limit - v
         if checked and abs(new_v - v) > 0.5 * room:
@@ -486,13 +485,6 @@ def _scalar_gradient(
         chunk *= 2
     plan.record("chunks", accepted)
     return v
-
-
-def _doubling_sum_1x1(factor: float, steps: int) -> float:
-    """sum_{j<m} factor^j."""
-    if abs(1.0 - factor) < 1e-13:
-        return float(steps)
-    return (1.0 - factor**steps) / (1.0 - factor)
 
 
 def _power_and_sum_2x2(
