@@ -37,8 +37,8 @@ class FixedDesignNNLS:
         n_cols = design.shape[1]
         sizes = range(n_cols, 0, -1)
         self.supports = [list(cols) for size in sizes for cols in combinations(range(n_cols), size)]
-        self.pinvs = [np.linalg.pinv(design[:, cols]) for cols in self.supports]
-        self.stacked = np.vstack([*self.pinvs, design.T])
+        pinvs = [np.linalg.pinv(design[:, cols]) for cols in self.supports]
+        self.stacked = np.vstack([*pinvs, design.T])
         self.starts = np.cumsum([0] + [len(cols) for cols in self.supports]).tolist()
         self.gram = (design.T @ design).tolist()
         self.last = 0  # index of the support that solved the previous target
@@ -48,7 +48,7 @@ class FixedDesignNNLS:
         warm = self._kkt_solution(self.last, values)
         if warm is not None:
             return np.array(warm)
-        return self._search(target)
+        return self._search(target, values)
 
     def _kkt_solution(self, which: int, values: list[float]) -> list[float] | None:
         """The solution on support ``which`` if it satisfies the KKT conditions, else None.
@@ -74,11 +74,12 @@ class FixedDesignNNLS:
                     return None
         return full
 
-    def _search(self, target: np.ndarray) -> np.ndarray:
+    def _search(self, target: np.ndarray, values: list[float]) -> np.ndarray:
+        """The feasible support fit (from ``values``) with the smallest residual."""
         best, best_cost = np.zeros(self.design.shape[1]), float(target @ target)
-        for which, (cols, pinv) in enumerate(zip(self.supports, self.pinvs, strict=True)):
-            coef = pinv @ target
-            if np.any(coef < 0):
+        for which, cols in enumerate(self.supports):
+            coef = values[self.starts[which] : self.starts[which + 1]]
+            if min(coef) < 0:
                 continue
             resid = target - self.design[:, cols] @ coef
             cost = float(resid @ resid)
