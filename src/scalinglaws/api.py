@@ -103,7 +103,7 @@ def positive_array(values: object, name: str, *, one_d: bool = True) -> np.ndarr
         index = f"[{', '.join(map(str, where))}]" if where else ""
         raise InputError(
             f"{name} must hold positive finite numbers (0 < {name} < inf); "
-            f"{name}{index} = {array[where]!r}"
+            f"{name}{index} = {float(array[where])!r}"
         )
     return array
 
