@@ -115,6 +115,10 @@ def test_compare_finds_the_planted_crossover(files: dict[str, Path]) -> None:
     assert list(table.columns) == ["domain", "task", *sl.COMPARE_COLUMNS]
     assert table["better"].tolist() == ["B", "A"]
     assert table["crossover_x"].iloc[0] == pytest.approx(CROSSOVER, rel=0.1)
+    swapped = csv(run("compare", files["crossing"], "--task", "inet", "--models", "B", "A",
+                      "--at", "1", "100", "--estimator", "M2").stdout)  # fmt: skip
+    assert swapped["model_a"].tolist() == ["B", "B"] and swapped["better"].tolist() == ["B", "A"]
+    assert np.allclose(swapped["diff"], -table["diff"], rtol=1e-12)
     unknown = run("compare", files["crossing"], "--task", "inet", "--models", "A", "Z", ok=False)
     assert "task 'inet' has no model 'Z'; models: A, B" in unknown.stderr
 
@@ -131,3 +135,20 @@ def test_fit_prints_parameters_and_fit_quality(files: dict[str, Path], tmp_path:
     assert len(saved) == 4 and sl.load(saved[0]).estimator == "M2"
     bad = run("fit", files["mine"], "--estimator", "M9", ok=False)
     assert "unknown estimator 'M9'; registered: M1" in bad.stderr
+
+
+def test_config_sets_estimator_options_per_domain(files: dict[str, Path], tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "estimators:\n  M4:\n    options: {err_0: 1.0}\n"
+        "    by_domain:\n      IC: {err_0: 1.0, up_bound: 1.0}\n"
+        "uncertainty: {replicates: 50}\n",
+        encoding="utf-8",
+    )
+    run("fit", files["mine"], "--estimator", "M4", "--config", config, "--save", tmp_path / "f")
+    saved = [sl.load(path) for path in (tmp_path / "f").iterdir()]
+    options = {fit.label.split(" / ")[0]: fit.options for fit in saved}
+    assert options == {"IC": {"err_0": 1.0, "up_bound": 1.0}, "LM": {"err_0": 1.0}}
+    config.write_text("estimators: {M4: {options: {nope: 1}}}\n", encoding="utf-8")
+    bad = run("forecast", files["mine"], "--config", config, ok=False)
+    assert "estimator 'M4' has no option(s) nope" in bad.stderr

@@ -209,13 +209,12 @@ def run_compare(args: argparse.Namespace) -> pd.DataFrame:
         raise UsageError("--models needs two different models")
     curves = _task_curves(sl.load_curves(args.files), args.task, args.domain)
     chosen = [_model_curve(curves, args.task, model) for model in (model_a, model_b)]
-    fits = sl.fit_curves(chosen, args.estimator, args.points, options)
-    for cf in fits:
+    fits = {cf.key.model: cf for cf in sl.fit_curves(chosen, args.estimator, args.points, options)}
+    for cf in fits.values():
         if cf.fit is None:
             raise UsageError(f"{cf.key.label}: {cf.estimator} fit failed: {cf.error}")
-    table = sl.compare(
-        fits[0].fit, fits[1].fit, _at(args), args.x_abs, args.level, names=(model_a, model_b)
-    )
+    fit_a, fit_b = fits[model_a].fit, fits[model_b].fit
+    table = sl.compare(fit_a, fit_b, _at(args), args.x_abs, args.level, names=(model_a, model_b))
     table.insert(0, "task", args.task)
     table.insert(0, "domain", chosen[0].key.domain)
     return table
