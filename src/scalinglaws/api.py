@@ -214,7 +214,7 @@ class ScalingLawFit:
         ax.set(xscale="log", yscale="log", xlabel="x (examples seen)", ylabel="loss")
         ax.set_ylim(bottom, top)
         ax.set_title(self.label or self.estimator, fontsize="medium")
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper right")
         return ax
 
     def to_dict(self) -> dict[str, Any]:

@@ -184,7 +184,10 @@ def write_plots(fits: Sequence[Any], folder: Path, level: float) -> list[Path]:
         by_curve.setdefault(cf.key, []).append(cf)
     written = []
     for key, group in by_curve.items():
-        fig = Figure(figsize=(4.5 * len(group), 3.5), layout="constrained")
+        width = 4.5 * len(group)
+        fig = Figure(figsize=(width, 3.6))  # fixed margins (in inches): faster than a layout
+        fig.subplots_adjust(left=1.0 / width, right=1 - 0.15 / width, bottom=0.14, top=0.85,
+                            wspace=0.35)  # fmt: skip
         for ax, cf in zip(fig.subplots(1, len(group), squeeze=False)[0], group, strict=True):
             if cf.fit is None:
                 ax.set_axis_off()
