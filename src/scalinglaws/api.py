@@ -263,7 +263,10 @@ class ScalingLawFit:
 
     def save(self, path: str | PathLike[str]) -> None:
         """Write the fit as JSON (:meth:`to_dict`) to ``path``."""
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        try:
+            text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ScalingLawsError(f"cannot save the fit as JSON (options?): {exc}") from None
         write_text_atomic(path, text + "\n")
 
     def __repr__(self) -> str:
