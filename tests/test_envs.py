@@ -99,6 +99,9 @@ def test_license_and_citation_match_the_project() -> None:
     assert cff["cff-version"] == "1.2.0"
     assert {"message", "title", "authors"} <= set(cff)
     assert cff["version"] == project["version"] and cff["license"] == project["license"]
+    import scalinglaws
+
+    assert scalinglaws.__version__ == project["version"]
     paper = cff["preferred-citation"]
     assert paper["title"] == "Revisiting Neural Scaling Laws in Language and Vision"
     assert [a["family-names"] for a in paper["authors"]] == ["Alabdulmohsin", "Neyshabur", "Zhai"]
