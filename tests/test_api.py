@@ -74,11 +74,13 @@ def test_m4_forecasts_a_known_law_at_10x_within_2_percent_and_inside_its_80_band
 
 def test_noiseless_power_law_is_recovered_and_default_is_the_recommended_estimator() -> None:
     y = 0.1 + 2.0 * X**-0.3
-    fit = sl.fit(X, y)
-    assert fit.estimator == registry.RECOMMENDED
+    fit = sl.fit(X, y, "M2")
     assert fit.predict(100 * X[-1]) == pytest.approx(0.1 + 2.0 * (100 * X[-1]) ** -0.3, rel=1e-6)
     assert fit.log_rmse < 1e-9
     assert fit.n == X.size and np.array_equal(fit.x, X) and np.array_equal(fit.y, y)
+    default = sl.fit(X, y)
+    assert default.estimator == registry.RECOMMENDED
+    assert default.params == sl.fit(X, y, registry.RECOMMENDED).params
 
 
 def test_fit_sorts_points_and_keeps_shapes() -> None:

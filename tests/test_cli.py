@@ -150,5 +150,5 @@ def test_config_sets_estimator_options_per_domain(files: dict[str, Path], tmp_pa
     options = {fit.label.split(" / ")[0]: fit.options for fit in saved}
     assert options == {"IC": {"err_0": 1.0, "up_bound": 1.0}, "LM": {"err_0": 1.0}}
     config.write_text("estimators: {M4: {options: {nope: 1}}}\n", encoding="utf-8")
-    bad = run("forecast", files["mine"], "--config", config, ok=False)
+    bad = run("forecast", files["mine"], "--estimator", "M4", "--config", config, ok=False)
     assert "estimator 'M4' has no option(s) nope" in bad.stderr
