@@ -227,12 +227,18 @@ def test_forecast_absolute_targets_points_and_failures_per_row() -> None:
 
 
 def test_forecast_options_in_the_workflow_format_apply_per_domain(training_only_csv: Path) -> None:
-    options = {"M4": {"options": {"err_0": 1.0}, "by_domain": {"LM": {"drop_max_loss": True}}}}
+    options = {
+        "M4": {"options": {"max_iterations": 5000}, "by_domain": {"LM": {"drop_max_loss": True}}}
+    }
     fits = sl.fit_curves(training_only_csv, "M4", options=options)
+    assert [cf.error for cf in fits] == [""] * 4
     by_domain = {cf.key.domain: cf.fit.options for cf in fits}
-    assert by_domain == {"IC": {"err_0": 1.0}, "LM": {"err_0": 1.0, "drop_max_loss": True}}
+    assert by_domain == {
+        "IC": {"max_iterations": 5000},
+        "LM": {"max_iterations": 5000, "drop_max_loss": True},
+    }
     with pytest.raises(sl.ScalingLawsError, match="no option"):
-        sl.forecast(training_only_csv, options={"M4": {"options": {"nope": 1}}})
+        sl.forecast(training_only_csv, estimator="M4", options={"M4": {"options": {"nope": 1}}})
 
 
 @pytest.mark.parametrize(

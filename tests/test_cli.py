@@ -140,15 +140,18 @@ def test_fit_prints_parameters_and_fit_quality(files: dict[str, Path], tmp_path:
 def test_config_sets_estimator_options_per_domain(files: dict[str, Path], tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
-        "estimators:\n  M4:\n    options: {err_0: 1.0}\n"
-        "    by_domain:\n      IC: {err_0: 1.0, up_bound: 1.0}\n"
+        "estimators:\n  M4:\n    options: {max_iterations: 5000}\n"
+        "    by_domain:\n      IC: {max_iterations: 5000, drop_max_loss: true}\n"
         "uncertainty: {replicates: 50}\n",
         encoding="utf-8",
     )
     run("fit", files["mine"], "--estimator", "M4", "--config", config, "--save", tmp_path / "f")
     saved = [sl.load(path) for path in (tmp_path / "f").iterdir()]
     options = {fit.label.split(" / ")[0]: fit.options for fit in saved}
-    assert options == {"IC": {"err_0": 1.0, "up_bound": 1.0}, "LM": {"err_0": 1.0}}
+    assert options == {
+        "IC": {"max_iterations": 5000, "drop_max_loss": True},
+        "LM": {"max_iterations": 5000},
+    }
     config.write_text("estimators: {M4: {options: {nope: 1}}}\n", encoding="utf-8")
     bad = run("forecast", files["mine"], "--estimator", "M4", "--config", config, ok=False)
     assert "estimator 'M4' has no option(s) nope" in bad.stderr
