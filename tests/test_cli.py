@@ -99,7 +99,7 @@ def test_forecast_prints_the_api_table_and_plots_each_curve(
 
 
 def test_forecast_absolute_targets_and_its_errors(files: dict[str, Path]) -> None:
-    table = csv(run("forecast", files["mine"], "--x", "1e7", "--estimator", "M2", "M4").stdout)
+    table = csv(run("forecast", files["mine"], "--x", "1e7", "--estimator", "M2,M4").stdout)
     assert set(table["x"]) == {1e7} and set(table["estimator"]) == {"M2", "M4"}
     missing = run("forecast", files["mine"].with_name("nope.csv"), ok=False)
     assert "scalinglaws: error:" in missing.stderr and "nope.csv: file not found" in missing.stderr

@@ -53,12 +53,21 @@ def _level(text: str) -> float:
     return value
 
 
+def _names(text: str) -> list[str]:
+    """An argparse type: comma-separated estimator names."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"no estimator name in {text!r}")
+    return names
+
+
 def _common(parser: argparse.ArgumentParser, *, many_estimators: bool) -> None:
     """Arguments shared by the subcommands: files, estimator, points, config."""
     parser.add_argument("files", nargs="+", metavar="FILE.csv", help="curve CSV file(s)")
     parser.add_argument(
-        "--estimator", nargs="+" if many_estimators else None, metavar="NAME",
-        help="registered estimator name" + ("(s)" if many_estimators else "")
+        "--estimator", type=_names if many_estimators else str,
+        metavar="NAME[,NAME...]" if many_estimators else "NAME",
+        help="registered estimator name" + ("s, comma-separated" if many_estimators else "")
         + " (default: the recommended estimator)",
     )  # fmt: skip
     parser.add_argument(
