@@ -208,6 +208,15 @@ def test_m4_parameters_scale_back_with_the_law_that_predicts(alpha: float) -> No
         np.testing.assert_allclose(m4.m4_law(scaled, x), scale * m4.m4_law(params, x), rtol=1e-13)
 
 
+@pytest.mark.parametrize("name", ["M2", "M4", "BNSL", "BLEND", "MEDIAN"])
+def test_losses_below_the_notebook_margin_fit(name: str) -> None:
+    x, y = UNIT_CURVES["tiny losses (issue 14)"]  # y = 2e-4 + 0.05 x^-0.3, all below 7e-3
+    x_far = np.geomspace(1e7, 1e8, 5)
+    result = registry.make(name).fit(x, y)
+    assert _log_rmse(result.predict(x), y) < 1e-3
+    assert _log_rmse(result.predict(x_far), 2e-4 + 0.05 * x_far**-0.3) < 1e-3
+
+
 def test_notebook_margins_depend_on_the_unit_as_documented() -> None:
     x, y = UNIT_CURVES["tiny losses (issue 14)"]
     notebook = registry.make("M2", margins="notebook")
