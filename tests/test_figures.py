@@ -21,12 +21,14 @@ from scalinglaws.plots.theme import NotApplicable, not_applicable, save
 from scalinglaws.rankings import rankings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# M4 with few iterations: the plots need a fit, not the best one (keeps the tests fast)
+# M4 with few iterations: the plots need a fit, not the best one (keeps the tests fast). At
+# 100 (gradient steps only) one curve's fit missed its own points by 3.7× a straight line's
+# log-RMSE and is refused by the fit-region check; 200 adds 100 Newton iterations.
 ESTIMATORS = {
     "M1": {},
     "M2": {},
     "M3": {},
-    "M4": {"options": {"err_0": 1.0, "max_iterations": 100}},
+    "M4": {"options": {"err_0": 1.0, "max_iterations": 200}},
 }
 CURVES = [
     ("IC", "inet_5", "BiT/50/1", 0.9, -0.15),
