@@ -29,7 +29,7 @@ def main(smk: Any) -> None:
     write_csv_atomic(sorted_rows(scores, SCORE_ORDER), smk.output.scores)
     write_csv_atomic(sorted_rows(predictions, PREDICTION_ORDER), smk.output.predictions)
     log(f"status counts: {dict(sorted(Counter(scores['status']).items()))}")
-    for row in scores[scores["status"] != "ok"].itertuples():
+    for row in scores[scores["status"] == "failed"].itertuples():
         log(f"failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: {row.error}")
     log(f"fit CPU seconds: {scores['fit_seconds'].sum():.3f}")
 
