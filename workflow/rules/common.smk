@@ -152,18 +152,28 @@ wildcard_constraints:
     batch=r"\d+",
 
 
-# Per-dataset targets added by later .smk files (figures, paper tables); each appends
-# path patterns with a {dataset} wildcard, and `rule all` asks for them for every dataset.
+# Datasets holding the paper's curves (`datasets: NAME: {paper: true}`): only they get the
+# paper's own figures, tables and protocol refits. PAPER_DATASET is a wildcard constraint for
+# the rules making those, so they do not match any other dataset.
+PAPER_DATASETS = sorted(n for n, entry in config["datasets"].items() if entry.get("paper"))
+PAPER_DATASET = "|".join(re.escape(name) for name in PAPER_DATASETS) or "(?!)"
+
+# Per-dataset targets added by later .smk files; each appends path patterns with a {dataset}
+# wildcard. `rule all` asks for EXTRA_TARGETS for every dataset (figures, comparisons, ...)
+# and for PAPER_TARGETS (the paper's figures and tables) for the paper datasets.
 EXTRA_TARGETS = []
+PAPER_TARGETS = []
 
 
 def final_outputs():
-    """The outputs of every dataset: the validated curves, the contract files and extras."""
-    return expand(
+    """The outputs of every dataset (the validated curves, the contract files and extras),
+    and the paper's outputs of the paper datasets."""
+    every = expand(
         [
             "results/{dataset}/curves.csv",
             "results/{dataset}/scores.csv",
             "results/{dataset}/predictions.csv",
+            "results/{dataset}/forecasts.csv",
             "results/{dataset}/rankings.csv",
             "results/{dataset}/tables/rankings.md",
             "results/{dataset}/tables/rankings.tex",
@@ -171,6 +181,7 @@ def final_outputs():
         ],
         dataset=sorted(DATASETS),
     )
+    return every + expand(PAPER_TARGETS, dataset=PAPER_DATASETS)
 
 
 def raw_tables(wildcards):
