@@ -25,6 +25,7 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "BLEND": Blend,
     "MEDIAN": Median,
 }
+RECOMMENDED = "M4"  # the default estimator of the public API and the command line
 
 
 def names() -> list[str]:
