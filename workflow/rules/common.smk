@@ -130,6 +130,29 @@ ALL_DOMAINS = sorted({d for ds in DATASETS.values() for d in ds["domains"]})
 check_estimators(config["estimators"], ALL_DOMAINS)
 
 
+def forecast_settings(section, estimators, level):
+    """The `forecast` config section resolved: its estimators (default: every configured
+    one) checked against ``estimators``, its level defaulting to ``level`` (the bands')."""
+    names = section["estimators"]
+    names = list(estimators) if names is None else [names] if isinstance(names, str) else names
+    unknown = [name for name in names if name not in estimators]
+    if unknown or not names:
+        fail(
+            f"config: forecast: estimators {unknown or names} are not among the configured "
+            f"estimators ({', '.join(estimators)})"
+        )
+    if not section["scales"] and not section["x"]:
+        fail("config: forecast: no target; give scales (multiples of a curve's largest x) or x")
+    resolved = {**section, "estimators": list(dict.fromkeys(names))}
+    return {**resolved, "level": level if section["level"] is None else section["level"]}
+
+
+# The `forecast` section resolved (rule fit forecasts every curve of its batch).
+FORECAST = forecast_settings(
+    config["forecast"], config["estimators"], config["uncertainty"]["level"]
+)
+
+
 # Alternative fitting protocols (workflow/rules/protocols.smk): estimator options laid over
 # the `estimators` entries; checked here like the main estimators.
 PROTOCOLS = config["protocols"]

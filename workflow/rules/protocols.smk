@@ -19,10 +19,10 @@ rule fit_protocol:
         predictions="results/{dataset}/protocols/{protocol}/predictions.csv",
     log:
         "logs/{dataset}/protocols/{protocol}.log",
-    wildcard_constraints:
-        dataset=PAPER_DATASET,
     benchmark:
         "benchmarks/out/{dataset}/protocols/{protocol}.tsv"
+    wildcard_constraints:
+        dataset=PAPER_DATASET,
     conda:
         "../../envs/scalinglaws.yaml"
     threads: 1
