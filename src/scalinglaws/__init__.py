@@ -1,51 +1,75 @@
 """scalinglaws: fit, benchmark and extrapolate neural scaling laws.
 
-The library behind the Snakemake workflow; importable without Snakemake. The public API
-(``import scalinglaws as sl``): :func:`fit`, :class:`ScalingLawFit`, :func:`load`,
-:func:`forecast`, :func:`fit_curves`, :func:`compare`; see :mod:`scalinglaws.api` and
-:mod:`scalinglaws.forecasting`. Its names are imported on first use, so ``import scalinglaws``
-stays cheap.
+The library behind the Snakemake workflow; importable without Snakemake. The public API::
+
+    import scalinglaws as sl
+    fit = sl.fit(x, y)                    # ScalingLawFit: predict, interval, plot, save
+    sl.load(path)                         # a saved fit
+    sl.forecast("curves.csv", at=[10])    # every curve at 10× its largest x, with bands
+    sl.compare(fit_a, fit_b, at=[10])     # predicted difference, its interval, the crossover
+
+(:mod:`scalinglaws.api`, :mod:`scalinglaws.forecasting`). ``sl.compare`` is the module
+:mod:`scalinglaws.compare` (the workflow's comparisons), made callable as
+:func:`scalinglaws.api.compare`, so that both uses of the name keep working.
+
 Reference: Alabdulmohsin, Neyshabur, Zhai, "Revisiting Neural Scaling Laws in
 Language and Vision", NeurIPS 2022 (arXiv:2209.06640).
 """
 
 from __future__ import annotations
 
-import importlib
+import inspect
+import types
 from typing import Any
 
 __version__ = "0.1.0"
 
-_PUBLIC = {
-    "fit": "scalinglaws.api",
-    "load": "scalinglaws.api",
-    "compare": "scalinglaws.api",
-    "ScalingLawFit": "scalinglaws.api",
-    "COMPARE_COLUMNS": "scalinglaws.api",
-    "forecast": "scalinglaws.forecasting",
-    "forecast_fits": "scalinglaws.forecasting",
-    "fit_curves": "scalinglaws.forecasting",
-    "load_curves": "scalinglaws.forecasting",
-    "CurveFit": "scalinglaws.forecasting",
-    "FORECAST_COLUMNS": "scalinglaws.forecasting",
-    "BandSettings": "scalinglaws.bands",
-    "Curve": "scalinglaws.curves",
-    "CurveKey": "scalinglaws.curves",
-    "ScalingLawsError": "scalinglaws.errors",
-    "InputError": "scalinglaws.errors",
-    "FitError": "scalinglaws.errors",
-}
-__all__ = ["__version__", *_PUBLIC]
+from scalinglaws import api as _api
+from scalinglaws import compare as _comparisons
+from scalinglaws.api import COMPARE_COLUMNS, ScalingLawFit, fit, load
+from scalinglaws.bands import BandSettings
+from scalinglaws.curves import Curve, CurveKey
+from scalinglaws.errors import FitError, InputError, ScalingLawsError
+from scalinglaws.forecasting import (
+    FORECAST_COLUMNS,
+    CurveFit,
+    fit_curves,
+    forecast,
+    forecast_fits,
+    load_curves,
+)
 
 
-def __getattr__(name: str) -> Any:
-    """The public names, imported from their modules on first use (PEP 562)."""
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'scalinglaws' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_PUBLIC[name]), name)
-    globals()[name] = value
-    return value
+class _CallableModule(types.ModuleType):
+    """The module :mod:`scalinglaws.compare`, callable as :func:`scalinglaws.api.compare`."""
+
+    def __call__(self, fit_a: ScalingLawFit, fit_b: ScalingLawFit, *args: Any, **kwargs: Any):
+        """sl.compare(fit_a, fit_b, at=(2, 10, 100), x=None, level=0.95, ...): see
+        :func:`scalinglaws.api.compare`."""
+        return _api.compare(fit_a, fit_b, *args, **kwargs)
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+_comparisons.__class__ = _CallableModule
+_comparisons.__signature__ = inspect.signature(_api.compare)
+compare = _comparisons
+
+__all__ = [
+    "COMPARE_COLUMNS",
+    "FORECAST_COLUMNS",
+    "BandSettings",
+    "Curve",
+    "CurveFit",
+    "CurveKey",
+    "FitError",
+    "InputError",
+    "ScalingLawFit",
+    "ScalingLawsError",
+    "__version__",
+    "compare",
+    "fit",
+    "fit_curves",
+    "forecast",
+    "forecast_fits",
+    "load",
+    "load_curves",
+]

@@ -103,7 +103,7 @@ def positive_array(values: object, name: str, *, one_d: bool = True) -> np.ndarr
         index = f"[{', '.join(map(str, where))}]" if where else ""
         raise InputError(
             f"{name} must hold positive finite numbers (0 < {name} < inf); "
-            f"{name}{index} = {array[where]!r}"
+            f"{name}{index} = {float(array[where])!r}"
         )
     return array
 
@@ -186,7 +186,8 @@ class ScalingLawFit:
         settings = replace(bands or BandSettings(), level=level)
         cls = registry.ESTIMATORS[self.estimator]
         band = predictive(cls, self.params, self.x, self.y, points.reshape(-1), settings)
-        lo, hi = band.interval(level)
+        with np.errstate(over="ignore", invalid="ignore"):  # an unbounded band becomes inf
+            lo, hi = band.interval(level)
         return lo.reshape(points.shape)[()], hi.reshape(points.shape)[()]
 
     def plot(self, ax: Any = None, *, level: float = 0.8, extend: float = 10.0) -> Any:
@@ -199,17 +200,21 @@ class ScalingLawFit:
 
             _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
         grid = np.geomspace(self.x[0], self.x[-1] * max(float(extend), 1.0), PLOT_GRID_POINTS)
+        y_grid = self.predict(grid)
+        bottom, top = _y_limits(self.y, y_grid)
         try:
-            lo, hi = self.interval(grid, level)
-            ax.fill_between(grid, lo, hi, color="tab:blue", alpha=0.2, lw=0, label=f"{level:.0%}")
+            lo, hi = (np.clip(np.nan_to_num(v), bottom, top) for v in self.interval(grid, level))
+            band = f"{level:.0%} band"
+            ax.fill_between(grid, lo, hi, color="tab:blue", alpha=0.2, lw=0, label=band)
         except ScalingLawsError:
             pass  # the law is still drawn; the legend shows no band
-        ax.plot(grid, self.predict(grid), color="tab:blue", label=f"{self.estimator} law")
+        ax.plot(grid, y_grid, color="tab:blue", label=f"{self.estimator} law")
         ax.scatter(self.x, self.y, color="black", alpha=0.5, s=14, zorder=3, label="fit points")
         ax.axvline(self.x[-1], color="grey", lw=0.8, ls=":")
         ax.set(xscale="log", yscale="log", xlabel="x (examples seen)", ylabel="loss")
+        ax.set_ylim(bottom, top)
         ax.set_title(self.label or self.estimator, fontsize="medium")
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper right")
         return ax
 
     def to_dict(self) -> dict[str, Any]:
@@ -258,13 +263,24 @@ class ScalingLawFit:
 
     def save(self, path: str | PathLike[str]) -> None:
         """Write the fit as JSON (:meth:`to_dict`) to ``path``."""
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        try:
+            text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ScalingLawsError(f"cannot save the fit as JSON (options?): {exc}") from None
         write_text_atomic(path, text + "\n")
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v:.6g}" for k, v in self.params.items())
         name = f"{self.label!r}, " if self.label else ""
         return f"ScalingLawFit({name}{self.estimator}, n={self.n}, {params})"
+
+
+def _y_limits(y: np.ndarray, y_law: np.ndarray) -> tuple[float, float]:
+    """Plot limits: the data and the law's finite values within a factor 100 of the data, ×/1.5."""
+    with np.errstate(all="ignore"):
+        shown = y_law[np.isfinite(y_law) & (y_law >= y.min() / 100) & (y_law <= y.max() * 100)]
+    values = np.concatenate([y, shown])
+    return float(values.min() / 1.5), float(values.max() * 1.5)
 
 
 def load(path: str | PathLike[str]) -> ScalingLawFit:

@@ -184,7 +184,10 @@ def write_plots(fits: Sequence[Any], folder: Path, level: float) -> list[Path]:
         by_curve.setdefault(cf.key, []).append(cf)
     written = []
     for key, group in by_curve.items():
-        fig = Figure(figsize=(4.5 * len(group), 3.5), layout="constrained")
+        width = 4.5 * len(group)
+        fig = Figure(figsize=(width, 3.6))  # fixed margins (in inches): faster than a layout
+        fig.subplots_adjust(left=1.0 / width, right=1 - 0.15 / width, bottom=0.14, top=0.85,
+                            wspace=0.35)  # fmt: skip
         for ax, cf in zip(fig.subplots(1, len(group), squeeze=False)[0], group, strict=True):
             if cf.fit is None:
                 ax.set_axis_off()
@@ -209,13 +212,12 @@ def run_compare(args: argparse.Namespace) -> pd.DataFrame:
         raise UsageError("--models needs two different models")
     curves = _task_curves(sl.load_curves(args.files), args.task, args.domain)
     chosen = [_model_curve(curves, args.task, model) for model in (model_a, model_b)]
-    fits = sl.fit_curves(chosen, args.estimator, args.points, options)
-    for cf in fits:
+    fits = {cf.key.model: cf for cf in sl.fit_curves(chosen, args.estimator, args.points, options)}
+    for cf in fits.values():
         if cf.fit is None:
             raise UsageError(f"{cf.key.label}: {cf.estimator} fit failed: {cf.error}")
-    table = sl.compare(
-        fits[0].fit, fits[1].fit, _at(args), args.x_abs, args.level, names=(model_a, model_b)
-    )
+    fit_a, fit_b = fits[model_a].fit, fits[model_b].fit
+    table = sl.compare(fit_a, fit_b, _at(args), args.x_abs, args.level, names=(model_a, model_b))
     table.insert(0, "task", args.task)
     table.insert(0, "domain", chosen[0].key.domain)
     return table

@@ -117,6 +117,7 @@ def _reject(bad: Any, table: pd.DataFrame, column: str, rule: str) -> None:
     if bad.any():
         i = int(np.argmax(bad))
         value = table[column].iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value
         raise InputError(
             f"{rule}; got {value!r} at table row {table.index[i]!r} "
             f"({int(bad.sum())} bad row(s))",
