@@ -178,7 +178,7 @@ wildcard_constraints:
 # Datasets holding the paper's curves (`datasets: NAME: {paper: true}`): only they get the
 # paper's own figures, tables and protocol refits. PAPER_DATASET is a wildcard constraint for
 # the rules making those, so they do not match any other dataset.
-PAPER_DATASETS = sorted(n for n, entry in config["datasets"].items() if entry.get("paper"))
+PAPER_DATASETS = sorted(name for name in DATASETS if config["datasets"][name].get("paper"))
 PAPER_DATASET = "|".join(re.escape(name) for name in PAPER_DATASETS) or "(?!)"
 
 # Per-dataset targets added by later .smk files; each appends path patterns with a {dataset}

@@ -6,10 +6,10 @@ FIT_CODE = library_code(
     "estimators",
     "bands.py",
     "uncertainty.py",
-    "api.py",
-    "forecasting.py",
 )
 """Digest of the library code behind a fit job (its results change when this code does)."""
+FORECAST_CODE = library_code("api.py", "forecasting.py")
+"""Digest of the code behind the forecasts, which only rule fit makes (not fit_protocol)."""
 
 
 rule fit:
@@ -46,6 +46,6 @@ rule fit:
         estimators=batch_estimators,
         uncertainty=config["uncertainty"],
         forecast=FORECAST,
-        code=FIT_CODE,
+        code=f"{FIT_CODE} {FORECAST_CODE}",
     script:
         "../../scripts/fit.py"
