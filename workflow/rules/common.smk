@@ -276,10 +276,10 @@ def summarize_run():
     """The end-of-run summary (Snakefile's onsuccess): where the results are, the best
     estimator per domain and a few forecasts. It never fails the run: a missing file (e.g.
     with --until) costs a line, anything else a warning."""
-    from scalinglaws.summary import run_summary
-
     preferred = [config.get("recommended_estimator"), getattr(registry, "RECOMMENDED", None)]
     try:
+        from scalinglaws.summary import run_summary
+
         lines = run_summary("results", sorted(DATASETS), preferred)
     except Exception as exc:  # the summary must not fail a finished run
         logger.warning(f"no run summary: {type(exc).__name__}: {exc}")
