@@ -20,6 +20,7 @@ if importlib.util.find_spec("scalinglaws") is None:
 CURVE_KEY = ["domain", "task", "model"]
 SCORE_ORDER = [*CURVE_KEY, "estimator"]
 PREDICTION_ORDER = [*SCORE_ORDER, "region", "x"]
+FORECAST_ORDER = [*SCORE_ORDER, "x"]
 
 
 def log_to_file(smk: Any) -> None:

@@ -1,17 +1,27 @@
-"""Rule fit: fit every configured estimator to every curve of one batch, score, predict."""
+"""Rule fit (and fit_protocol): fit every configured estimator to every curve of one batch,
+score and predict; with a ``forecasts`` output, also forecast the batch's curves."""
 
 from collections import Counter
 from typing import Any
 
-from _rulekit import PREDICTION_ORDER, SCORE_ORDER, log, log_to_file, sorted_rows
+from _rulekit import (
+    FORECAST_ORDER,
+    PREDICTION_ORDER,
+    SCORE_ORDER,
+    log,
+    log_to_file,
+    sorted_rows,
+)
 
+import scalinglaws as sl
 from scalinglaws.bands import BandSettings
-from scalinglaws.curves import read_curves
+from scalinglaws.curves import Curve, read_curves
 from scalinglaws.fitting import fit_curves
 from scalinglaws.io import write_csv_atomic
 
 
-def main(smk: Any) -> None:
+def batch_curves(smk: Any) -> list[Curve]:
+    """The curves of this batch, read from the raw tables, in the order of ``params.curves``."""
     wanted = list(smk.params.curves)
     by_slug = {curve.key.slug: curve for curve in read_curves(list(smk.input.tables))}
     missing = [slug for slug in wanted if slug not in by_slug]
@@ -20,18 +30,43 @@ def main(smk: Any) -> None:
             f"{', '.join(smk.input.tables)} lack curve(s) {', '.join(missing)} of this batch; "
             "were they edited while the workflow ran? Run it again."
         )
-    curves = [by_slug[slug] for slug in wanted]
+    return [by_slug[slug] for slug in wanted]
+
+
+def forecast(smk: Any, curves: list[Curve], bands: BandSettings) -> None:
+    """forecasts.csv of the batch (config `forecast`), through the public API."""
+    settings = smk.params.forecast
+    forecasts = sl.forecast(
+        curves,
+        at=settings["scales"],
+        x=settings["x"],
+        estimator=settings["estimators"],
+        level=settings["level"],
+        points=settings["points"],
+        options=smk.params.estimators,
+        bands=bands,
+    )
+    write_csv_atomic(sorted_rows(forecasts, FORECAST_ORDER), smk.output.forecasts)
+    log(f"forecasts: {dict(sorted(Counter(forecasts['status']).items()))}")
+    for row in forecasts[forecasts["status"] != "ok"].drop_duplicates(SCORE_ORDER).itertuples():
+        log(f"forecast failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: "
+            f"{row.error}")  # fmt: skip
+
+
+def main(smk: Any) -> None:
+    curves = batch_curves(smk)
     estimators = smk.params.estimators
     log(f"{len(curves)} curves x {len(estimators)} estimators: {', '.join(estimators)}")
-    scores, predictions = fit_curves(
-        curves, estimators, BandSettings.from_config(smk.params.uncertainty)
-    )
+    bands = BandSettings.from_config(smk.params.uncertainty)
+    scores, predictions = fit_curves(curves, estimators, bands)
     write_csv_atomic(sorted_rows(scores, SCORE_ORDER), smk.output.scores)
     write_csv_atomic(sorted_rows(predictions, PREDICTION_ORDER), smk.output.predictions)
     log(f"status counts: {dict(sorted(Counter(scores['status']).items()))}")
-    for row in scores[scores["status"] != "ok"].itertuples():
+    for row in scores[scores["status"] == "failed"].itertuples():
         log(f"failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: {row.error}")
     log(f"fit CPU seconds: {scores['fit_seconds'].sum():.3f}")
+    if hasattr(smk.output, "forecasts"):  # rule fit; fit_protocol has none
+        forecast(smk, curves, bands)
 
 
 if __name__ == "__main__":

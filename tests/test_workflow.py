@@ -16,6 +16,7 @@ import pytest
 from workflow_helpers import DATASET, fresh_copy, run_ok, snakemake
 
 from scalinglaws.fitting import PREDICTION_COLUMNS, SCORE_COLUMNS
+from scalinglaws.forecasting import FORECAST_COLUMNS
 from scalinglaws.rankings import RANKING_COLUMNS
 
 SHORT_CURVE = ("LM", "log_perplexity", "too short")
@@ -64,6 +65,10 @@ def test_outputs_have_the_contract_columns(first_run: Path) -> None:
     assert list(scores.columns) == SCORE_COLUMNS
     assert list(predictions.columns) == PREDICTION_COLUMNS
     assert list(rankings.columns) == list(RANKING_COLUMNS)
+    forecasts = pd.read_csv(out / "forecasts.csv")
+    assert list(forecasts.columns) == FORECAST_COLUMNS
+    # every curve (the short one too: 4 points with its held-out ones) x estimator x scale
+    assert len(forecasts) == 5 * 4 * 3 and (forecasts["status"] == "ok").all()
     assert len(scores) == 5 * 4  # every curve x every estimator
     assert set(scores["estimator"]) == {"M1", "M2", "M3", "M4"}
     assert set(rankings["domain"]) == {"IC", "LM"}

@@ -37,6 +37,7 @@ import pandas as pd
 from scalinglaws.curves import Curve
 from scalinglaws.estimators.base import Law
 from scalinglaws.estimators.registry import ESTIMATORS
+from scalinglaws.fitting import FITTED_STATUSES
 from scalinglaws.uncertainty import bootstrap_params, percentile_interval
 
 COMPARISON_COLUMNS = [
@@ -101,7 +102,7 @@ def fitted_curves(
 ) -> tuple[list[FittedCurve], list[str]]:
     """The curves whose ``estimator`` fit in ``scores`` succeeded, and notes on the others."""
     law = ESTIMATORS[estimator].law
-    ok = scores[(scores["estimator"] == estimator) & (scores["status"] == "ok")]
+    ok = scores[(scores["estimator"] == estimator) & scores["status"].isin(FITTED_STATUSES)]
     params = {(r.domain, r.task, r.model): json.loads(r.params) for r in ok.itertuples()}
     fitted, notes = [], []
     for curve in curves:

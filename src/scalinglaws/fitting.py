@@ -2,7 +2,8 @@
 
 One failing fit never sinks the run: it becomes a ``failed`` row carrying the reason.
 Scores follow the paper's Eq. (6) (natural-log RMSE over the Training=0 points) with the
-notebook's standard error.
+notebook's standard error. A curve without Training=0 points is still fitted (predictions
+and bands at its fit points) and gets the status ``unscored``: nothing to score it against.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ PREDICTION_COLUMNS = ["domain", "task", "model", "estimator", "x", "y_true", "y_
 # Student-t scale and degrees of freedom of log y that calibration.csv is computed from.
 PREDICTION_COLUMNS += ["y_lo", "y_hi", "log_scale", "log_df"]
 MIN_FIT_POINTS = 3
+STATUSES = ("ok", "unscored", "failed")
+"""``ok``: fitted and scored; ``unscored``: fitted, no extrapolation point to score;
+``failed``: no usable fit (the reason in ``error``)."""
+FITTED_STATUSES = ("ok", "unscored")
+"""Statuses whose row holds a usable fit (``params``)."""
+UNSCORED_NOTE = "no extrapolation points (Training=0) to score: fitted, not scored"
 
 
 def fit_curves(
@@ -86,15 +93,18 @@ def fit_one(
     finally:
         row["fit_seconds"] = time.process_time() - start
     row["params"] = json.dumps(result.params, sort_keys=True)
-    rmse = extrapolation_rmse(curve.y_test, y_pred_test)
-    if not np.isfinite(rmse):
-        row["error"] = "prediction is not a positive finite number at some extrapolation point"
-        return row, None
-    row.update(
-        rmse=rmse,
-        rmse_se=rmse_standard_error(curve.y_test, y_pred_test),
-        status="ok",
-    )
+    if curve.n_test == 0:
+        row.update(status="unscored", error=UNSCORED_NOTE)
+    else:
+        rmse = extrapolation_rmse(curve.y_test, y_pred_test)
+        if not np.isfinite(rmse):
+            row["error"] = "prediction is not a positive finite number at some extrapolation point"
+            return row, None
+        row.update(
+            rmse=rmse,
+            rmse_se=rmse_standard_error(curve.y_test, y_pred_test),
+            status="ok",
+        )
     predictions = _prediction_rows(curve, name, result, y_pred_test)
     return row, _with_band(predictions, curve, name, result, bands or BandSettings())
 
@@ -108,11 +118,9 @@ def failure_reason(exc: Exception) -> str:
 
 
 def _curve_problem(curve: Curve) -> str:
-    """Why a curve cannot be scored, or '' if it can."""
+    """Why a curve cannot be fitted, or '' if it can."""
     if curve.n_fit < MIN_FIT_POINTS:
         return f"needs at least {MIN_FIT_POINTS} fit points (Training=1), has {curve.n_fit}"
-    if curve.n_test == 0:
-        return "has no extrapolation points (Training=0)"
     return ""
 
 

@@ -10,10 +10,13 @@ get the average rank).
 
 The paper's Figure 1 bars for NMT, LM and BB instead give **full credit** to every tied
 estimator (their bars sum to more than 1, where the notebook's fractions sum to 1):
-``credit="full"`` does that. With a
-``margin`` column (each fit's printed ±), an estimator also ties when its RMSE is at most the
+``credit="full"`` does that. With a ``margin`` column (each fit's printed ±), an estimator also ties when its RMSE is at most the
 best RMSE plus the best estimator's ± (a rule inferred from Tables 2-3, which it
 reproduces; the paper does not state it).
+
+An *unscored* curve (no extrapolation points: a row with status ``unscored``, or ``n_test`` 0
+on every row when that column is given) is left out of the ranking and only counted
+(``n_unscored``); a domain without a scored curve gets NaN fractions, RMSEs and ranks.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ DOMAIN_ORDER = ("IC", "NMT", "LM", "BB")
 
 CURVE_COLUMNS = ("domain", "task", "model")
 REQUIRED_COLUMNS = (*CURVE_COLUMNS, "estimator", "rmse", "status")
-STATUSES = ("ok", "failed")
+STATUSES = ("ok", "failed", "unscored")
+UNSCORED = "unscored"
 CREDIT_RULES = ("shared", "full")
 """``shared``: tied winners split the win (notebook); ``full``: each gets 1 (paper's bars)."""
 FAILED_ERROR = 1.0
@@ -48,6 +52,7 @@ RANKING_COLUMNS = (
     "mean_rank",
     "n_curves",
     "n_failed",
+    "n_unscored",
 )
 
 
@@ -89,13 +94,17 @@ def win_fractions(
 
     ``credit`` is one of :data:`CREDIT_RULES`; ``margin`` names a column of ``scores`` with
     each fit's ± (NaN counts as 0): then every estimator whose RMSE is ≤ the best RMSE plus
-    the best estimator's ± ties too (failed fits never do).
+    the best estimator's ± ties too (failed fits never do). Unscored curves are left out; a
+    domain without a scored curve gets NaN.
     """
-    estimators, domains = _domains(scores, margin)
-    rows = []
-    for domain in domains:
+    estimators, domains, _ = _scored_domains(scores, margin)
+    rows: list[tuple] = []
+    for name, domain in domains.items():
+        if domain is None:
+            rows += [(name, estimator, np.nan) for estimator in estimators]
+            continue
         wins = _wins(domain.truncated_errors(decimals), credit, _margin_ties(domain))
-        rows += [(domain.name, name, _column_mean(wins, j)) for j, name in enumerate(estimators)]
+        rows += [(name, e, _column_mean(wins, j)) for j, e in enumerate(estimators)]
     return pd.DataFrame(rows, columns=["domain", "estimator", "win_fraction"])
 
 
@@ -105,29 +114,63 @@ def rankings(scores: pd.DataFrame, decimals: int = 3, credit: str = "shared") ->
     ``scores`` needs columns ``domain, task, model, estimator, rmse, status`` with one row per
     curve and estimator, and every estimator on every curve. ``mean_rmse`` averages the RMSE of
     the curves that did not fail (NaN if all failed); a row counts as failed when its status is
-    ``"failed"`` or its RMSE is not finite. Domains come in :data:`DOMAIN_ORDER`, then
-    alphabetically; estimators in order of first appearance. ``credit`` is the tie rule of
-    the win fraction (:data:`CREDIT_RULES`).
+    ``"failed"`` or its RMSE is not finite. Unscored curves (module docstring) are counted in
+    ``n_unscored`` only; ``n_curves`` and ``n_failed`` count the scored curves. Domains come in
+    :data:`DOMAIN_ORDER`, then alphabetically; estimators in order of first appearance.
+    ``credit`` is the tie rule of the win fraction (:data:`CREDIT_RULES`).
     """
-    estimators, domains = _domains(scores)
-    rows = []
-    for domain in domains:
+    estimators, domains, unscored = _scored_domains(scores)
+    rows: list[tuple] = []
+    for name, domain in domains.items():
+        if domain is None:
+            rows += [(name, e, np.nan, np.nan, np.nan, 0, 0, unscored[name]) for e in estimators]
+            continue
         errors = domain.truncated_errors(decimals)
         wins, ranks = _wins(errors, credit), _average_ranks(errors)
-        for j, name in enumerate(estimators):
+        for j, estimator in enumerate(estimators):
             failed = domain.failed[:, j]
             rows.append(
                 (
-                    domain.name,
                     name,
+                    estimator,
                     _column_mean(wins, j),
                     _mean(domain.rmse[~failed, j]),
                     _column_mean(ranks, j),
                     int(failed.size),
                     int(failed.sum()),
+                    unscored[name],
                 )
             )
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+def unscored_rows(scores: pd.DataFrame) -> np.ndarray:
+    """Per row of ``scores``: whether its curve is unscored (module docstring)."""
+    keys = [scores[c] for c in CURVE_COLUMNS]
+    flag = scores["status"].astype(str) == UNSCORED
+    if "n_test" in scores.columns:
+        no_test = pd.to_numeric(scores["n_test"]) == 0
+        flag |= no_test.groupby(keys, sort=False).transform("all")
+    return flag.groupby(keys, sort=False).transform("any").to_numpy(dtype=bool)
+
+
+def _scored_domains(
+    scores: pd.DataFrame, margin: str | None = None
+) -> tuple[list[Hashable], dict[Hashable, _Domain | None], dict[Hashable, int]]:
+    """Validate ``scores``; the estimators, every domain's scored curves (None if there are
+    none) in domain order, and the number of unscored curves per domain."""
+    _checked_scores(scores)
+    estimators = list(dict.fromkeys(scores["estimator"]))
+    unscored = unscored_rows(scores)
+    curves = scores[list(CURVE_COLUMNS)]
+    counts = curves[unscored].drop_duplicates().groupby("domain", sort=False).size()
+    scored = scores[~unscored]
+    ranked = {}
+    if len(scored):
+        ranked = {d.name: d for d in _domains(scored, margin, estimators)[1]}
+    names = domain_order(scores["domain"])
+    domains = {str(name): ranked.get(str(name)) for name in names}
+    return estimators, domains, {str(name): int(counts.get(name, 0)) for name in names}
 
 
 def _wins(errors: np.ndarray, credit: str = "shared", ties: np.ndarray | None = None) -> np.ndarray:
@@ -166,14 +209,16 @@ def _mean(values: np.ndarray) -> float:
 
 
 def _domains(
-    scores: pd.DataFrame, margin: str | None = None
+    scores: pd.DataFrame, margin: str | None = None, estimators: list[Hashable] | None = None
 ) -> tuple[list[Hashable], list[_Domain]]:
-    """Validate ``scores``; return the estimators and each domain's (curves x estimators) data."""
+    """Validate ``scores``; return the estimators (``estimators``, default: in order of first
+    appearance) and each domain's (curves x estimators) data."""
     rmse, failed = _checked_scores(scores)
     if margin is not None and margin not in scores.columns:
         raise ValueError(f"scores lacks the margin column {margin!r}")
     margins = None if margin is None else pd.to_numeric(scores[margin]).to_numpy(dtype=float)
-    estimators = list(dict.fromkeys(scores["estimator"]))
+    if estimators is None:
+        estimators = list(dict.fromkeys(scores["estimator"]))
     column = {name: j for j, name in enumerate(estimators)}
     curves: dict[tuple, int] = {}
     cells: dict[tuple[int, int], int] = {}

@@ -99,7 +99,8 @@ def rankings_tables(rankings_df: pd.DataFrame) -> tuple[str, str]:
     """(Markdown, LaTeX) of a :func:`scalinglaws.rankings.rankings` frame.
 
     Win fraction has 3 decimals, mean RMSE 4 significant digits (scientific below 1e-3, e.g.
-    ``6.000e-04``), mean rank 2 decimals.
+    ``6.000e-04``), mean rank 2 decimals. With unscored curves (column ``n_unscored``), a note
+    above the table says how many per domain, or that no curve was scored at all.
     """
     missing = [c for c in RANKINGS_HEADERS if c not in rankings_df.columns]
     if missing:
@@ -107,10 +108,32 @@ def rankings_tables(rankings_df: pd.DataFrame) -> tuple[str, str]:
     table = rankings_df[list(RANKINGS_HEADERS)].rename(columns=RANKINGS_HEADERS)
     formats = {"Win fraction": "{:.3f}", "Mean RMSE": format_rmse, "Mean rank": "{:.2f}"}
     align = "llrrrrr"
-    return (
-        to_markdown(table, float_format=formats, align=align),
-        to_latex(table, float_format=formats, align=align),
-    )
+    markdown = to_markdown(table, float_format=formats, align=align)
+    latex = to_latex(table, float_format=formats, align=align)
+    note = unscored_note(rankings_df)
+    if note:
+        markdown = f"{note}\n\n{markdown}"
+        latex = f"{latex_escape(note)}\n\n{latex}"
+    return markdown, latex
+
+
+def unscored_note(rankings_df: pd.DataFrame) -> str:
+    """What the rankings leave out: '' when every curve was scored (or no ``n_unscored``)."""
+    if "n_unscored" not in rankings_df.columns:
+        return ""
+    per_domain = rankings_df.groupby("domain", sort=False).first()
+    unscored = per_domain["n_unscored"].astype(int)
+    if not unscored.any():
+        return ""
+    if not per_domain["n_curves"].astype(int).any():
+        n = int(unscored.sum())
+        curves = "the only curve has no" if n == 1 else f"none of the {n} curves has"
+        return (
+            f"No scored curve: {curves} extrapolation points (Training = 0), "
+            "so no estimator is ranked."
+        )
+    counts = ", ".join(f"{domain} {n}" for domain, n in unscored.items() if n)
+    return f"Unscored curves (no extrapolation points, Training = 0; not ranked): {counts}."
 
 
 def format_rmse(value: float) -> str:

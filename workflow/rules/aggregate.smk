@@ -1,8 +1,9 @@
 rule merge:
-    """Concatenate the per-batch scores and predictions of a dataset, sorted."""
+    """Concatenate the per-batch scores, predictions and forecasts of a dataset, sorted."""
     input:
         scores=batch_outputs("scores"),
         predictions=batch_outputs("predictions"),
+        forecasts=batch_outputs("forecasts"),
     output:
         scores=report(
             "results/{dataset}/scores.csv",
@@ -11,6 +12,12 @@ rule merge:
             labels={"dataset": "{dataset}", "file": "scores.csv"},
         ),
         predictions="results/{dataset}/predictions.csv",
+        forecasts=report(
+            "results/{dataset}/forecasts.csv",
+            caption="../report/forecasts.rst",
+            category="Forecasts",
+            labels={"dataset": "{dataset}", "file": "forecasts.csv"},
+        ),
     log:
         "logs/{dataset}/merge.log",
     localrule: True

@@ -139,6 +139,29 @@ ALL_DOMAINS = sorted({d for ds in DATASETS.values() for d in ds["domains"]})
 check_estimators(config["estimators"], ALL_DOMAINS)
 
 
+def forecast_settings(section, estimators, level):
+    """The `forecast` config section resolved: its estimators (default: every configured
+    one) checked against ``estimators``, its level defaulting to ``level`` (the bands')."""
+    names = section["estimators"]
+    names = list(estimators) if names is None else [names] if isinstance(names, str) else names
+    unknown = [name for name in names if name not in estimators]
+    if unknown or not names:
+        fail(
+            f"config: forecast: estimators {unknown or names} are not among the configured "
+            f"estimators ({', '.join(estimators)})"
+        )
+    if not section["scales"] and not section["x"]:
+        fail("config: forecast: no target; give scales (multiples of a curve's largest x) or x")
+    resolved = {**section, "estimators": list(dict.fromkeys(names))}
+    return {**resolved, "level": level if section["level"] is None else section["level"]}
+
+
+# The `forecast` section resolved (rule fit forecasts every curve of its batch).
+FORECAST = forecast_settings(
+    config["forecast"], config["estimators"], config["uncertainty"]["level"]
+)
+
+
 # Alternative fitting protocols (workflow/rules/protocols.smk): estimator options laid over
 # the `estimators` entries; checked here like the main estimators.
 PROTOCOLS = config["protocols"]
@@ -161,18 +184,28 @@ wildcard_constraints:
     batch=r"\d+",
 
 
-# Per-dataset targets added by later .smk files (figures, paper tables); each appends
-# path patterns with a {dataset} wildcard, and `rule all` asks for them for every dataset.
+# Datasets holding the paper's curves (`datasets: NAME: {paper: true}`): only they get the
+# paper's own figures, tables and protocol refits. PAPER_DATASET is a wildcard constraint for
+# the rules making those, so they do not match any other dataset.
+PAPER_DATASETS = sorted(name for name in DATASETS if config["datasets"][name].get("paper"))
+PAPER_DATASET = "|".join(re.escape(name) for name in PAPER_DATASETS) or "(?!)"
+
+# Per-dataset targets added by later .smk files; each appends path patterns with a {dataset}
+# wildcard. `rule all` asks for EXTRA_TARGETS for every dataset (figures, comparisons, ...)
+# and for PAPER_TARGETS (the paper's figures and tables) for the paper datasets.
 EXTRA_TARGETS = []
+PAPER_TARGETS = []
 
 
 def final_outputs():
-    """The outputs of every dataset: the validated curves, the contract files and extras."""
-    return expand(
+    """The outputs of every dataset (the validated curves, the contract files and extras),
+    and the paper's outputs of the paper datasets."""
+    every = expand(
         [
             "results/{dataset}/curves.csv",
             "results/{dataset}/scores.csv",
             "results/{dataset}/predictions.csv",
+            "results/{dataset}/forecasts.csv",
             "results/{dataset}/rankings.csv",
             "results/{dataset}/tables/rankings.md",
             "results/{dataset}/tables/rankings.tex",
@@ -180,6 +213,7 @@ def final_outputs():
         ],
         dataset=sorted(DATASETS),
     )
+    return every + expand(PAPER_TARGETS, dataset=PAPER_DATASETS)
 
 
 def raw_tables(wildcards):
@@ -245,3 +279,18 @@ def _batch(wildcards):
             f"batches with curves: {', '.join(sorted(batches))}"
         )
     return batches[wildcards.batch]
+
+
+def summarize_run():
+    """The end-of-run summary (Snakefile's onsuccess): where the results are, the best
+    estimator per domain and a few forecasts. It never fails the run: a missing file (e.g.
+    with --until) costs a line, anything else a warning."""
+    preferred = [config.get("recommended_estimator"), getattr(registry, "RECOMMENDED", None)]
+    try:
+        from scalinglaws.summary import run_summary
+
+        lines = run_summary("results", sorted(DATASETS), preferred)
+    except Exception as exc:  # the summary must not fail a finished run
+        logger.warning(f"no run summary: {type(exc).__name__}: {exc}")
+        return
+    logger.info("\n".join(["", "Summary", *lines]))

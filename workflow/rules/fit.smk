@@ -8,10 +8,13 @@ FIT_CODE = library_code(
     "uncertainty.py",
 )
 """Digest of the library code behind a fit job (its results change when this code does)."""
+FORECAST_CODE = library_code("api.py", "forecasting.py")
+"""Digest of the code behind the forecasts, which only rule fit makes (not fit_protocol)."""
 
 
 rule fit:
-    """Fit every configured estimator to every curve of one batch and score the extrapolation.
+    """Fit every configured estimator to every curve of one batch, score the extrapolation
+    and forecast (config `forecast`; in this job, to spare a Python start-up per batch).
 
     The job reads the raw CSV files holding its curves (validating them with the library) and
     fits only its own curves. Those inputs are ancient(): editing one curve touches a whole
@@ -26,6 +29,7 @@ rule fit:
     output:
         scores="results/{dataset}/batches/{batch}/scores.csv",
         predictions="results/{dataset}/batches/{batch}/predictions.csv",
+        forecasts="results/{dataset}/batches/{batch}/forecasts.csv",
     log:
         "logs/{dataset}/fit/{batch}.log",
     benchmark:
@@ -41,6 +45,7 @@ rule fit:
         digest=batch_digest,
         estimators=batch_estimators,
         uncertainty=config["uncertainty"],
-        code=FIT_CODE,
+        forecast=FORECAST,
+        code=f"{FIT_CODE} {FORECAST_CODE}",
     script:
         "../../scripts/fit.py"

@@ -1,8 +1,8 @@
-# Figure 3 of the paper: M2 with its exponent c fixed on a grid, fitted to the ViT/B/16
-# ImageNet 10-shot curve; a dataset without that curve gets a "not applicable" note and a
-# header-only CSV (see scripts/fixed_exponent.py).
+# Figure 3 of the paper, for the paper datasets (`paper: true`): M2 with its exponent c fixed
+# on a grid, fitted to the ViT/B/16 ImageNet 10-shot curve; a paper dataset without that curve
+# gets a "not applicable" note and a header-only CSV (see scripts/fixed_exponent.py).
 
-EXTRA_TARGETS.extend(
+PAPER_TARGETS.extend(
     [
         "results/{dataset}/figures/fig3_fixed_exponent.png",
         "results/{dataset}/figures/fig3_fixed_exponent.pdf",
@@ -26,6 +26,8 @@ rule fixed_exponent:
         table="results/{dataset}/tables/fig3_fixed_exponent.csv",
     log:
         "logs/{dataset}/figures/fig3_fixed_exponent.log",
+    wildcard_constraints:
+        dataset=PAPER_DATASET,
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"

@@ -1,4 +1,5 @@
-"""The paper's tables (Tables 1-3), an IC table and the number-by-number reproduction check.
+"""The paper's tables (Tables 1-3), an IC table and the number-by-number reproduction check,
+for the datasets holding the paper's curves (`paper: true`).
 
 See scalinglaws.paper.tables. The printed numbers live in data/paper/revisiting_printed.csv, next to
 the Snakefile, so the rule also runs with --directory on another dataset.
@@ -14,7 +15,7 @@ if config["paper"]["tables_protocol"] not in ["notebook", *PROTOCOLS]:
         f"'notebook' nor a protocol of `protocols` ({', '.join(PROTOCOLS) or 'none'})"
     )
 
-EXTRA_TARGETS.extend(
+PAPER_TARGETS.extend(
     f"results/{{dataset}}/tables/{name}.{ext}"
     for name in PAPER_TABLES
     for ext in ("md", "tex", "csv")
@@ -78,6 +79,8 @@ rule paper_tables:
         reproduction_csv="results/{dataset}/tables/reproduction.csv",
     log:
         "logs/{dataset}/paper_tables.log",
+    wildcard_constraints:
+        dataset=PAPER_DATASET,
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"

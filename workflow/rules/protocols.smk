@@ -2,10 +2,10 @@
 
 The default `paper` protocol refits M4 as the paper describes it (drop each curve's max-loss fit
 point, hold ε0 at that loss; research notes §7.2); the reproduction table sets its numbers
-beside the notebook's. One job per dataset and protocol fits every curve.
+beside the notebook's. One job per paper dataset (`paper: true`) and protocol fits every curve.
 """
 
-EXTRA_TARGETS.extend(
+PAPER_TARGETS.extend(
     f"results/{{dataset}}/protocols/{name}/scores.csv" for name in sorted(PROTOCOLS)
 )
 
@@ -21,6 +21,8 @@ rule fit_protocol:
         "logs/{dataset}/protocols/{protocol}.log",
     benchmark:
         "benchmarks/out/{dataset}/protocols/{protocol}.tsv"
+    wildcard_constraints:
+        dataset=PAPER_DATASET,
     conda:
         "../../envs/scalinglaws.yaml"
     threads: 1

@@ -5,8 +5,9 @@ The paper's own layouts of these panels (Figures 1 top, 5 and 8) are in
 
 One row per curve and one column per estimator present in the scores. Fit points are dark
 (black, alpha 0.5), extrapolation points amber, and the fitted law blue, drawn on a
-log-spaced grid from the smallest fit x to 3 times the largest x. The inputs are the
-workflow's ``scores.csv`` and ``predictions.csv`` frames (text or numeric columns).
+log-spaced grid from the smallest fit x to 3 times the largest x. An unscored fit (a curve
+without extrapolation points) is drawn like a scored one, with the note "unscored". The inputs
+are the workflow's ``scores.csv`` and ``predictions.csv`` frames (text or numeric columns).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from matplotlib.ticker import NullLocator
 
 from scalinglaws.curves import CurveKey
 from scalinglaws.estimators import registry
+from scalinglaws.fitting import FITTED_STATUSES
 from scalinglaws.plots import laws
 from scalinglaws.plots.theme import (
     EXTRAPOLATION_COLOR,
@@ -191,7 +193,7 @@ def _draw_row(axes, key, estimators, scores, predictions, label) -> None:
         note = None
         if row.empty:
             note = "no score"
-        elif str(row["status"].iloc[0]) != "ok":
+        elif str(row["status"].iloc[0]) not in FITTED_STATUSES:
             note = "fit failed: " + str(row["error"].iloc[0])
         elif grid.size and laws.has_law(name):
             y = laws.rebuild(name, row["params"].iloc[0], grid)
@@ -202,8 +204,8 @@ def _draw_row(axes, key, estimators, scores, predictions, label) -> None:
             law_values.append(mine["y_pred"].to_numpy(dtype=float))
             ax.plot(mine["x"], mine["y_pred"], color=LAW_COLOR, ls="--")
             note = "no law registered: predictions shown"
-        if note is None and not row.empty and math.isfinite(float(row["rmse"].iloc[0])):
-            note = f"RMSE {float(row['rmse'].iloc[0]):.3g}"
+        if note is None and not row.empty:
+            note = _score_note(row.iloc[0])
         if note:
             ax.text(
                 0.97,
@@ -225,6 +227,14 @@ def _draw_row(axes, key, estimators, scores, predictions, label) -> None:
         return
     values = [points["y_true"].to_numpy(dtype=float)]
     axes[0].set_ylim(*_limits(values, law_values))
+
+
+def _score_note(row: pd.Series) -> str | None:
+    """The note of a drawn fit: its RMSE, "unscored", or None."""
+    if str(row["status"]) == "unscored":
+        return "unscored: no extrapolation points"
+    rmse = float(row["rmse"])
+    return f"RMSE {rmse:.3g}" if math.isfinite(rmse) else None
 
 
 def curve_figure(scores: pd.DataFrame, predictions: pd.DataFrame, key: CurveKey) -> Figure:

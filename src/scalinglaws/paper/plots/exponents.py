@@ -19,6 +19,7 @@ from matplotlib.ticker import (
     NullLocator,
 )
 
+from scalinglaws.fitting import FITTED_STATUSES
 from scalinglaws.plots import laws
 from scalinglaws.plots.curves import LM_DOMAIN, estimator_order, model_size, numeric
 from scalinglaws.plots.theme import NotApplicable, figure
@@ -33,7 +34,7 @@ C_LABEL = "Scaling exponent c"
 
 def exponents(scores: pd.DataFrame) -> pd.DataFrame:
     """The successful fits that have a ``c``, with a column ``c`` in the paper's sign."""
-    ok = scores[scores["status"].astype(str) == "ok"].copy()
+    ok = scores[scores["status"].astype(str).isin(FITTED_STATUSES)].copy()
     ok["c"] = [
         laws.scaling_exponent(str(name), params)
         for name, params in zip(ok["estimator"], ok["params"], strict=True)
@@ -135,7 +136,7 @@ def fig7(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
         (scores["domain"].astype(str) == IC_DOMAIN)
         & (scores["task"].astype(str) == EXCESS_TASK)
         & (scores["estimator"].astype(str) == EXCESS_ESTIMATOR)
-        & (scores["status"].astype(str) == "ok")
+        & scores["status"].astype(str).isin(FITTED_STATUSES)
     ]
     if table.empty:
         raise NotApplicable(f"{EXCESS_ESTIMATOR} fits of IC curves of task {EXCESS_TASK}")
