@@ -10,9 +10,9 @@ get the average rank).
 
 The paper's Figure 1 bars for NMT, LM and BB instead give **full credit** to every tied
 estimator (their bars sum to more than 1, where the notebook's fractions sum to 1):
-``credit="full"`` does that. With a ``margin`` column (each fit's printed ±), an estimator also ties when its RMSE is at most the
-best RMSE plus the best estimator's ± (a rule inferred from Tables 2-3, which it
-reproduces; the paper does not state it).
+``credit="full"`` does that. With a ``margin`` column (each fit's printed ±), an estimator
+also ties when its RMSE is at most the best RMSE plus the best estimator's ± (a rule
+inferred from Tables 2-3, which it reproduces; the paper does not state it).
 
 An *unscored* curve (no extrapolation points: a row with status ``unscored``, or ``n_test`` 0
 on every row when that column is given) is left out of the ranking and only counted
