@@ -8,10 +8,14 @@ params.csv recording why.
 
 COMPARISONS = config["comparisons"]
 JOINT_LAW = config["joint_law"]
+# The compared law: comparisons.estimator, else the recommended estimator, else M4.
+COMPARISON_ESTIMATOR = (
+    COMPARISONS.get("estimator") or config.get("recommended_estimator") or "M4"
+)
 
-if COMPARISONS["estimator"] not in config["estimators"]:
+if COMPARISON_ESTIMATOR not in config["estimators"]:
     fail(
-        f"config: comparisons: estimator {COMPARISONS['estimator']!r} is not among the "
+        f"config: comparisons: estimator {COMPARISON_ESTIMATOR!r} is not among the "
         f"configured estimators ({', '.join(config['estimators'])})"
     )
 for _name in JOINT_LAW["datasets"]:
@@ -69,11 +73,11 @@ rule comparisons:
         mem_mb=1024,
         runtime=10,
     params:
-        estimator=COMPARISONS["estimator"],
+        estimator=COMPARISON_ESTIMATOR,
         scales=COMPARISONS["scales"],
         replicates=COMPARISONS["replicates"],
         seed=COMPARISONS["seed"],
-        code=library_code("compare.py", "uncertainty.py", "plots", "estimators"),
+        code=library_code("compare.py", "uncertainty.py", "bands.py", "plots", "estimators"),
     script:
         "../../scripts/compare.py"
 
