@@ -47,10 +47,10 @@ JACOBIAN_TRIES = 12  # step shrinks (×0.1 each) before a parameter counts as ha
 
 
 MIN_DROP_SHARE = 1e-3  # a replicate must keep this share of the base fit's fall of log ŷ
-LM_ITERATIONS = 60  # Levenberg-Marquardt iterations at most per replicate (all at once)
+LM_ITERATIONS = 20  # Levenberg-Marquardt iterations at most per replicate (all at once)
 FD_STEP = 1e-6  # relative forward-difference step of the refits' Jacobians
-LM_TOLERANCE = 1e-8  # a replicate stops when an accepted step gains less than this share
-MAX_DAMPING = 1e8  # ... or when its damping grew this large (steps rejected in a row)
+LM_TOLERANCE = 1e-6  # a replicate stops when an accepted step gains less than this share
+MAX_DAMPING = 1e6  # ... or when its damping grew this large (steps rejected in a row)
 
 
 def bootstrap_fits(
