@@ -9,7 +9,11 @@ is a bagging-style variance reduction (a "forecast combination"). The weight is 
 at 1/2 for every curve, not tuned; both members see only the fit points. If one member fails,
 predicts a non-positive or non-finite loss on the fit points, or has a positive asymptotic
 exponent (a loss that eventually grows with more data: a guard against blow-ups), the other
-is used alone (w = 1 or 0) and the message says why.
+is used alone (w = 1 or 0) and the message says why. Both members fit any curve of 4 or more
+fit points (BNSL with fewer breaks on short curves), and a member fit that misses its own
+points fails the fit-region check (:func:`~scalinglaws.estimators.base.check_fit_region`);
+that reason, too, is in the message. ``err_0``, ``up_bound``, ``max_iterations`` and
+``margins`` are the M4 member's options (see :mod:`~scalinglaws.estimators.m4`).
 
 Tried and not kept (weights chosen by a backtest inside the fit region, i.e. refit on the fit
 points in the first 2/3 of the fit range of log x, scored on the rest): inverse-MSE weights
@@ -29,6 +33,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._options import AUTO
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
@@ -76,16 +81,17 @@ class Blend(Estimator):
     def __init__(
         self,
         weight: float = 0.5,
-        err_0: float | None = 1.0,
-        up_bound: float | None = None,
+        err_0: float | None = None,
+        up_bound: float | str | None = AUTO,
         max_iterations: int = 10_000,
         breaks: int = 1,
+        margins: str = "relative",
     ) -> None:
         if not 0.0 <= weight <= 1.0:
             raise FitError(f"BLEND: weight must lie in [0, 1], got {weight!r}")
         self.weight = float(weight)
         self.members = (
-            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations),
+            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
             BNSL(breaks=breaks),
         )
 
