@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from scalinglaws.bands import BandSettings, predictive
-from scalinglaws.calibration import calibration_table, held_out
+from scalinglaws.calibration import MSCE_LEVELS, calibration_table, held_out, msce
 from scalinglaws.curves import Curve, CurveKey
 from scalinglaws.estimators.m1 import M1
 from scalinglaws.estimators.m2 import M2, power_law
@@ -122,3 +122,22 @@ def test_held_out_curves_drop_the_extrapolation_points() -> None:
     assert inner.n_fit == 6 and inner.n_test == 4
     np.testing.assert_array_equal(inner.x_test, curve.x_fit[6:])
     assert not np.isin(curve.x_test, np.concatenate([inner.x_fit, inner.x_test])).any()
+
+
+def test_msce_is_zero_for_calibrated_levels_and_known_for_a_too_wide_band() -> None:
+    levels = np.asarray(MSCE_LEVELS)
+    uniform = (np.arange(100_000) + 0.5) / 100_000  # central levels of a calibrated band
+    assert msce(uniform) < 1e-8
+    too_wide = np.zeros(10)  # every point at the centre: coverage 1 at every level
+    assert msce(too_wide) == pytest.approx(np.mean((1 - levels) ** 2))
+    assert len(levels) == 50 and levels[0] == 0.5 and levels[-1] == 0.99
+    assert np.isnan(msce(np.array([])))
+
+
+def test_calibration_table_has_msce_and_the_density_of_y() -> None:
+    df, z = 4.0, [0.0, 0.5, 3.0]
+    table = calibration_table(_rows("A", "IC", z, 0.1, df)).iloc[0]
+    u = 2 * stats.t.cdf(np.asarray(z), df) - 1
+    assert table["msce"] == pytest.approx(msce(u))
+    log_y = np.asarray(z) * 0.1
+    assert table["log_lik_y"] == pytest.approx(table["log_lik"] - log_y.mean())
