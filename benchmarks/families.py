@@ -111,7 +111,9 @@ def cached_fits(
     stem = OUT / "cache" / mode / group / f"{name}-{digest}"
     files = (stem.with_suffix(".scores.csv"), stem.with_suffix(".predictions.csv"))
     if not refresh and all(f.exists() for f in files):
-        return pd.read_csv(files[0], keep_default_na=False, na_values=[""]), pd.read_csv(files[1])
+        text = dict.fromkeys(("domain", "task", "model", "status", "error", "params"), str)
+        scores = pd.read_csv(files[0], dtype=text, keep_default_na=False, na_values={"rmse": [""]})
+        return scores, pd.read_csv(files[1], dtype=text)
     scores, predictions = fit_curves(curves, {name: spec}, bands)
     stem.parent.mkdir(parents=True, exist_ok=True)
     scores.to_csv(files[0], index=False)
@@ -223,10 +225,15 @@ def print_learnt(groups: dict[str, list[Curve]], mode: str, refresh: bool) -> No
         )
         for group, curves in groups.items()
     }
-    weights, report = stack_weights.learn_weights(logs)
+    weights, report, references = stack_weights.learn_weights(logs)
     print("\n## learnt stacking weights\n")
     print(report)
     print("\nWEIGHTS = " + repr(weights))
+    summary = pd.read_csv(OUT / mode / "summary.csv")
+    for name, rows in summary.groupby("estimator", sort=False):
+        means = dict(zip(rows["group"], rows["mean"], strict=True))
+        if set(references) <= set(means):
+            print(f"J({name}) = {stack_weights.objective_of(means, references):.4f}")
 
 
 if __name__ == "__main__":

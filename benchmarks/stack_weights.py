@@ -35,7 +35,8 @@ def usable(scores: pd.DataFrame, predictions: pd.DataFrame, name: str) -> set[tu
         tuple(row[KEY]) for _, row in ok.iterrows() if sign * json.loads(row["params"])["c"] <= 0
     }
     fit = predictions[predictions["region"] == "fit"]
-    bad = fit[~(np.isfinite(fit["y_pred"]) & (fit["y_pred"] > 0))]
+    y_pred = pd.to_numeric(fit["y_pred"]).to_numpy(float)
+    bad = fit[~(np.isfinite(y_pred) & (y_pred > 0))]
     return keys - {tuple(k) for k in bad[KEY].itertuples(index=False)}
 
 
@@ -85,8 +86,9 @@ def curve_rmse(log_y: np.ndarray, logs: np.ndarray, weights: np.ndarray) -> np.n
 
 def learn_weights(
     logs: Mapping[str, list[tuple[np.ndarray, np.ndarray]]],
-) -> tuple[tuple[float, ...], str]:
-    """argmin J (module docstring) and a Markdown report of L_g at the optimum and per member."""
+) -> tuple[tuple[float, ...], str, dict[str, float]]:
+    """argmin J (module docstring), a Markdown report of L_g per member and at the optimum,
+    and R_g."""
     weights = grid()
     singles = np.eye(len(MEMBER_NAMES))
     loss, single = {}, {}
@@ -107,4 +109,11 @@ def learn_weights(
         f"\nJ(chosen) = {objective[best]:.4f}; J(equal weights) = {objective[equal]:.4f}; "
         f"weights {dict(zip(MEMBER_NAMES, chosen, strict=True))}"
     )
-    return chosen, "\n".join(lines)
+    references = {g: float(single[g].min()) for g in loss}
+    lines.append(f"R_g (best single member per group): {references}")
+    return chosen, "\n".join(lines), references
+
+
+def objective_of(means: Mapping[str, float], references: Mapping[str, float]) -> float:
+    """J of an estimator from its backtest mean log-RMSE per group (step 5 of the procedure)."""
+    return float(np.mean([means[g] / references[g] for g in references]))
