@@ -82,10 +82,12 @@ def test_blend_is_the_geometric_mean_of_its_members() -> None:
 
 
 def test_blend_falls_back_to_m4_when_bnsl_cannot_fit() -> None:
-    x, y = X[:5], 0.1 + 30.0 * X[:5] ** -0.3  # 5 points: too few for a one-break BNSL
-    result = Blend().fit(x, y)
+    x, y = X[:5], 0.1 + 30.0 * X[:5] ** -0.3
+    blend = Blend()
+    blend.members = (blend.members[0], _Failing("BNSL"))
+    result = blend.fit(x, y)
     assert result.params["w"] == 1.0
-    assert "BNSL left out" in result.message
+    assert "BNSL left out: BNSL gave up" in result.message
     assert np.allclose(result.predict(x), registry.make("M4").fit(x, y).predict(x))
 
 
@@ -187,8 +189,8 @@ def test_fit_never_reads_the_extrapolation_points(name: str) -> None:
 def test_bad_options_and_inputs_raise_clear_errors() -> None:
     with pytest.raises(FitError, match="breaks must be 0, 1 or 2"):
         BNSL(breaks=3)
-    with pytest.raises(FitError, match="needs at least 7 fit points, got 6"):
-        BNSL(breaks=1).fit(X[:6], 0.1 + X[:6] ** -0.3)
+    with pytest.raises(FitError, match="needs at least 4 fit points, got 3"):
+        BNSL(breaks=1).fit(X[:3], 0.1 + X[:3] ** -0.3)
     with pytest.raises(FitError, match="weight must lie in"):
         Blend(weight=1.5)
     with pytest.raises(ScalingLawsError, match="no option"):

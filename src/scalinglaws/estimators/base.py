@@ -6,6 +6,16 @@ An estimator is configured at construction (options only, no data). ``fit(x, y)`
 a converged flag and a message; ``FitResult.predict(x)`` is vectorised over ``x``.
 Estimators never read files, print, or know about Snakemake; a fit that cannot give a usable
 result raises :class:`~scalinglaws.errors.FitError` with the reason.
+
+Every fit must describe its own fit points (:func:`check_fit_region`): its log-RMSE over them
+may not exceed max(``FIT_FLOOR``, ``FIT_FACTOR`` × σ̂), σ̂ the log-RMSE of the least-squares
+straight line log y = a + b log x (the pure power law M1, which every law here contains or
+nearly contains). σ̂ is the curve's noise plus its bend, so the bound is lenient: it refuses
+only fits clearly worse than a straight line. The constants were fixed on fit points only:
+over the benchmark and the dev families (OLMO, GADRE, PYTHIA), M2, M4, BNSL and the
+combinations stay within 1.2 σ̂ on every benchmark curve and within 2.1 σ̂ on 99 % of the
+dev curves; the blow-ups this catches reach 180-440 σ̂ (M4 on two Pythia curves, fit-region
+log-RMSE 2.6 and 4.0), and M3 reaches 14 σ̂ on a rising Pythia curve it cannot follow.
 """
 
 from __future__ import annotations
@@ -18,6 +28,9 @@ from typing import ClassVar
 import numpy as np
 
 from scalinglaws.errors import FitError
+
+FIT_FACTOR = 3.0  # a fit may be this many times worse than a straight line in log-log ...
+FIT_FLOOR = 0.01  # ... or have a fit-region log-RMSE up to this (1 %), whichever is larger
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 Law = Callable[[dict[str, float], np.ndarray], np.ndarray]
@@ -95,6 +108,7 @@ class Estimator(ABC):
         bad = [k for k, v in result.params.items() if not np.isfinite(v)]
         if bad:
             raise FitError(f"{self.name} fit gave non-finite parameters: {', '.join(bad)}")
+        check_fit_region(self.name, x, y, result.predict(x))
         return result
 
     @classmethod
@@ -117,6 +131,50 @@ class Estimator(ABC):
 def square_log_objective(y: np.ndarray, y_fit: np.ndarray) -> float:
     """The official reporting objective 0.5 ‖log ŷ − log y‖₂ (a norm, not its square)."""
     return float(0.5 * np.linalg.norm(np.log(y_fit) - np.log(y)))
+
+
+UNIT_DIGITS = 12  # significant digits kept of y / min y by unit_free
+
+
+def unit_free(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """(y / s rounded to ``UNIT_DIGITS`` significant digits, s), s = min y.
+
+    The fits that are unit-free run on these values. A change of units (y → c·y) perturbs
+    the last bits of y / s; rounding removes that, so the fit is the same bit for bit (unless
+    a value sits on a rounding boundary, a chance of about 1e-4 per point). Without it, an
+    optimiser that stops on an iteration cap can amplify the perturbation (measured: 2e-4
+    log-RMSE for BNSL on a noiseless two-parameter-degenerate curve).
+    """
+    scale = float(np.min(y))
+    ratio = np.asarray(y, dtype=float) / scale
+    exponent = np.floor(np.log10(ratio))
+    unit = 10.0 ** (exponent - (UNIT_DIGITS - 1))
+    return np.round(ratio / unit) * unit, scale
+
+
+def line_rmse(x: np.ndarray, y: np.ndarray) -> float:
+    """σ̂: the log-RMSE of the least-squares line log y = a + b log x (0 for two points)."""
+    log_x, log_y = np.log(x), np.log(y)
+    design = np.column_stack([np.ones_like(log_x), log_x])
+    resid = log_y - design @ np.linalg.lstsq(design, log_y, rcond=None)[0]
+    return float(np.sqrt(np.mean(resid**2)))
+
+
+def check_fit_region(name: str, x: np.ndarray, y: np.ndarray, y_fit: np.ndarray) -> None:
+    """Raise FitError unless the fit ``y_fit`` describes its fit points (x, y): positive and
+    finite, with log-RMSE ≤ max(FIT_FLOOR, FIT_FACTOR × :func:`line_rmse`)."""
+    y_fit = np.asarray(y_fit, dtype=float)
+    if not np.all(np.isfinite(y_fit) & (y_fit > 0)):
+        raise FitError(f"{name}: the fit predicts a non-positive or non-finite loss at a fit point")
+    rmse = float(np.sqrt(np.mean((np.log(y_fit) - np.log(y)) ** 2)))
+    sigma = line_rmse(x, y)
+    bound = max(FIT_FLOOR, FIT_FACTOR * sigma)
+    if not rmse <= bound:
+        raise FitError(
+            f"{name}: fit-region log-RMSE {rmse:.3g} exceeds max({FIT_FLOOR:g}, {FIT_FACTOR:g} × "
+            f"{sigma:.3g}) = {bound:.3g}, where {sigma:.3g} is a straight line's in log-log: "
+            "the fit does not describe its own points"
+        )
 
 
 def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:

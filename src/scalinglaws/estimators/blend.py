@@ -29,6 +29,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._options import AUTO
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
@@ -76,16 +77,17 @@ class Blend(Estimator):
     def __init__(
         self,
         weight: float = 0.5,
-        err_0: float | None = 1.0,
-        up_bound: float | None = None,
+        err_0: float | None = None,
+        up_bound: float | str | None = AUTO,
         max_iterations: int = 10_000,
         breaks: int = 1,
+        margins: str = "relative",
     ) -> None:
         if not 0.0 <= weight <= 1.0:
             raise FitError(f"BLEND: weight must lie in [0, 1], got {weight!r}")
         self.weight = float(weight)
         self.members = (
-            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations),
+            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
             BNSL(breaks=breaks),
         )
 

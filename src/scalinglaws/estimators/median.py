@@ -30,6 +30,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._options import AUTO
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
 from scalinglaws.estimators.m3 import M3
@@ -74,14 +75,15 @@ class Median(Estimator):
 
     def __init__(
         self,
-        err_0: float | None = 1.0,
-        up_bound: float | None = None,
+        err_0: float | None = None,
+        up_bound: float | str | None = AUTO,
         max_iterations: int = 10_000,
         breaks: int = 1,
+        margins: str = "relative",
     ) -> None:
         self.members = (
             M3(),
-            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations),
+            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
             BNSL(breaks=breaks),
         )
 

@@ -20,7 +20,9 @@ the remaining members get equal weights).
 Parameters are the members' own, prefixed ``m2_``, ``m3_``, ``m4_`` and ``bnsl_``, the weights
 actually used, ``w_m2``, ``w_m3``, ``w_m4``, ``w_bnsl``, and ``c``, the weighted asymptotic
 exponent of the members (the paper's sign convention). Predictive bands combine the members'
-bands with the same weights (``band_parts``), as for BLEND.
+bands with the same weights (``band_parts``), as for BLEND. Options: M4's ``err_0``,
+``up_bound`` and ``max_iterations``, BNSL's ``breaks``, and ``margins`` for M2 and M4 (the
+notebook's absolute margins on the benchmark domains, relative, i.e. unit-free, elsewhere).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._options import AUTO
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
 from scalinglaws.estimators.m2 import M2
@@ -99,15 +102,16 @@ class Stack(Estimator):
 
     def __init__(
         self,
-        err_0: float | None = 1.0,
-        up_bound: float | None = None,
+        err_0: float | None = None,
+        up_bound: float | str | None = AUTO,
         max_iterations: int = 10_000,
         breaks: int = 1,
+        margins: str = "relative",
     ) -> None:
         self.members = (
-            M2(max_iterations=max_iterations),
+            M2(max_iterations=max_iterations, margins=margins),
             M3(max_iterations=max_iterations),
-            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations),
+            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
             BNSL(breaks=breaks),
         )
 
