@@ -11,8 +11,8 @@ of (coverage(ℓ) − ℓ)², pooled over the scored points, as NSL-PFN reports 
 "Bayesian Neural Scaling Laws Extrapolation with Prior-Fitted Networks", ICML). Each point's
 central level u = 2·F_ν(|z|) − 1 (the smallest central band holding it) gives every coverage
 at once: coverage(ℓ) = share of points with u ≤ ℓ.
-:func:`held_out` builds curves whose "extrapolation points" are the last fit points, used to
-choose the band's global constants without looking at any Training=0 point.
+:func:`early_part` (and :func:`held_out`) build curves whose "extrapolation points" are the last
+fit points, used to choose the band's constants without looking at any Training=0 point.
 """
 
 from __future__ import annotations
@@ -121,3 +121,21 @@ def held_out(curves: Iterable[Curve], fraction: float) -> list[Curve]:
             )
         )
     return out
+
+
+EARLY_FRACTION = 0.7  # share of the fit points' log-x range kept by early_part
+
+
+def early_part(curve: Curve, fraction: float = EARLY_FRACTION) -> Curve:
+    """The curve's fit points with log x ≤ log x₁ + ``fraction``·(log xₙ − log x₁) as fit
+    points (at least min(4, n − 1) of them), its later fit points as test points.
+
+    Training=0 points are dropped, so nothing chosen on these curves can see them.
+    """
+    log_x = np.log(curve.x_fit)
+    cut = log_x[0] + fraction * (log_x[-1] - log_x[0])
+    keep = int(np.sum(log_x <= cut + 1e-12))
+    keep = min(max(keep, min(4, curve.n_fit - 1)), curve.n_fit - 1)
+    return Curve(
+        curve.key, curve.x_fit[:keep], curve.y_fit[:keep], curve.x_fit[keep:], curve.y_fit[keep:]
+    )
