@@ -162,7 +162,7 @@ class M4(Estimator):
         z, scale = (y, 1.0) if self.margins == "notebook" else unit_free(y)
         fit = self._scaled_fit(x, z, update_err_0, *self._scaled_options(err_0, y, scale))
         params = _unscaled(fit.params, scale)
-        result = FitResult.of_law(
+        result = fit if scale == 1.0 else FitResult.of_law(
             m4_law, params, x, y, iterations=fit.iterations, converged=fit.converged,
             message=fit.message,
         )  # fmt: skip
