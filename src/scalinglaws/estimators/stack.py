@@ -50,7 +50,7 @@ MEMBERS: tuple[tuple[str, type[Estimator]], ...] = (
 MEMBER_NAMES = tuple(cls.name for _, cls in MEMBERS)
 # The stacking weights of M2, M3, M4, BNSL, learnt by the procedure of
 # docs/recommended_estimator.md (benchmarks/families.py --backtest --learn).
-WEIGHTS: tuple[float, ...] = (0.05, 0.05, 0.5, 0.4)
+WEIGHTS: tuple[float, ...] = (0.1, 0.05, 0.45, 0.4)
 
 
 def weight_key(prefix: str) -> str:
