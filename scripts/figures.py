@@ -12,7 +12,8 @@ from typing import Any
 
 from _rulekit import log, log_to_file, read_text_csv
 
-from scalinglaws.plots.gallery import curve_figures, draw
+from scalinglaws.paper.plots.layouts import draw
+from scalinglaws.plots.gallery import curve_figures
 
 
 def figure_rule(smk: Any) -> None:

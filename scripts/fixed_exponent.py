@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 from _rulekit import log, log_to_file, read_text_csv
 
-from scalinglaws.fixed_exponent import SWEEP_COLUMNS, argmins
 from scalinglaws.io import write_csv_atomic
-from scalinglaws.plots.fixed_exponent import sweep_table
-from scalinglaws.plots.gallery import draw
+from scalinglaws.paper.fixed_exponent import SWEEP_COLUMNS, argmins
+from scalinglaws.paper.plots.fixed_exponent import sweep_table
+from scalinglaws.paper.plots.layouts import draw
 from scalinglaws.plots.theme import NotApplicable
 
 NAME = "fig3_fixed_exponent"

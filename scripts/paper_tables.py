@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 from _rulekit import log, log_to_file, read_text_csv, to_numbers
 
-from scalinglaws import paper
 from scalinglaws.fitting import PREDICTION_COLUMNS, SCORE_COLUMNS
 from scalinglaws.io import write_csv_atomic, write_text_atomic
 from scalinglaws.metrics import NOTEBOOK_SE_FACTOR, PAPER_SE_FACTOR
+from scalinglaws.paper import tables as paper
 from scalinglaws.tables import format_rmse, latex_escape, to_latex, to_markdown
 
 TITLES = {

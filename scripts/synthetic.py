@@ -14,9 +14,9 @@ from typing import Any  # noqa: E402
 
 from _rulekit import log, log_to_file  # noqa: E402
 
-from scalinglaws import synthetic  # noqa: E402
 from scalinglaws.io import write_csv_atomic, write_text_atomic  # noqa: E402
-from scalinglaws.plots.synthetic import exponent_table, fig2  # noqa: E402
+from scalinglaws.paper import synthetic  # noqa: E402
+from scalinglaws.paper.plots.synthetic import exponent_table, fig2  # noqa: E402
 from scalinglaws.plots.theme import save  # noqa: E402
 from scalinglaws.tables import to_markdown  # noqa: E402
 

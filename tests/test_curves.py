@@ -279,6 +279,17 @@ def test_bad_numbers(tmp_path: Path, column: str, value: str, why: str) -> None:
     assert "more row" not in message
 
 
+@pytest.mark.parametrize("column", ["Seen Examples", "Loss"])
+@pytest.mark.parametrize("value", ["1e-320", "4e-310", "1e301", "1.7e308"])
+def test_numbers_beyond_floating_point_range(tmp_path: Path, column: str, value: str) -> None:
+    cells = {"Seen Examples": "16", "Loss": "0.5", column: value}
+    line = f"IC,bird_5,MiX/B/16,{cells['Seen Examples']},{cells['Loss']},0\n"
+    message = error_of(write(tmp_path, HEADER + GOOD + line))
+    assert f"bench.csv, row 6, column '{column}', curve IC / bird_5 / MiX/B/16: " in message
+    assert "must lie in [1e-300, 1e+300], where logs and powers stay exact" in message
+    assert f"got {value!r}" in message
+
+
 def test_bad_numbers_first_row_and_count(tmp_path: Path) -> None:
     rows = "IC,t,m,5,0.5,0\nIC,t,m,x1,0.5,0\nIC,t,m,7,-1,0\nIC,t,m,x2,0.5,0\nIC,t,m,x3,0.5,0\n"
     message = error_of(write(tmp_path, HEADER + GOOD + rows))

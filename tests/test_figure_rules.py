@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from workflow_helpers import fresh_copy, run_ok
 
-from scalinglaws.fixed_exponent import SWEEP_COLUMNS
-from scalinglaws.synthetic import CURVE_CSV_COLUMNS
+from scalinglaws.paper.fixed_exponent import SWEEP_COLUMNS
+from scalinglaws.paper.synthetic import CURVE_CSV_COLUMNS
 
 TARGETS = [
     "results/synthetic/figures/fig2_synthetic.png",

@@ -15,17 +15,20 @@ from matplotlib import pyplot as plt
 from scalinglaws.curves import CurveKey, read_curves
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.fitting import fit_curves
-from scalinglaws.plots import bars, curves, exponents, gallery, laws
+from scalinglaws.paper.plots import bars, exponents, layouts
+from scalinglaws.plots import curves, gallery, laws
 from scalinglaws.plots.theme import NotApplicable, not_applicable, save
 from scalinglaws.rankings import rankings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# M4 with few iterations: the plots need a fit, not the best one (keeps the tests fast)
+# M4 with few iterations: the plots need a fit, not the best one (keeps the tests fast). At
+# 100 (gradient steps only) one curve's fit missed its own points by 3.7× a straight line's
+# log-RMSE and is refused by the fit-region check; 200 adds 100 Newton iterations.
 ESTIMATORS = {
     "M1": {},
     "M2": {},
     "M3": {},
-    "M4": {"options": {"err_0": 1.0, "max_iterations": 100}},
+    "M4": {"options": {"err_0": 1.0, "max_iterations": 200}},
 }
 CURVES = [
     ("IC", "inet_5", "BiT/50/1", 0.9, -0.15),
@@ -72,7 +75,7 @@ def assert_png(fig) -> None:
 
 @pytest.mark.parametrize("name", ["fig1_top", "fig5", "fig8"])
 def test_curve_figures_draw(fitted, name) -> None:
-    draw = getattr(curves, name)
+    draw = getattr(layouts, name)
     scores, predictions = as_text(fitted["scores"]), as_text(fitted["predictions"])
     if name == "fig5":  # a copy of the BiT/101/3 curve stands in for ViT/B/16
         scores, predictions = (
@@ -83,9 +86,9 @@ def test_curve_figures_draw(fitted, name) -> None:
 
 
 def test_fig8_rows_by_model_size_and_failed_fit_noted(fitted) -> None:
-    keys = curves.lm_keys(fitted["scores"])
+    keys = layouts.lm_keys(fitted["scores"])
     assert [k.model for k in keys] == ["1.68e+07", "1.07e+09", "short"]
-    fig = curves.fig8(fitted["scores"], fitted["predictions"])  # numeric columns work too
+    fig = layouts.fig8(fitted["scores"], fitted["predictions"])  # numeric columns work too
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any(t.startswith("fit failed") for t in texts)
     assert len(fig.axes) == 3 * 4
@@ -165,11 +168,11 @@ def test_unknown_law_is_a_clear_error_and_can_be_registered() -> None:
 def test_not_applicable(fitted) -> None:
     ic_only = fitted["scores"][fitted["scores"]["domain"] == "IC"]
     with pytest.raises(NotApplicable, match="LM"):
-        curves.fig8(ic_only, fitted["predictions"])
+        layouts.fig8(ic_only, fitted["predictions"])
     with pytest.raises(NotApplicable):
         exponents.fig9(ic_only)
     lm_only = fitted["scores"][fitted["scores"]["domain"] == "LM"]
-    for draw in (curves.fig1_top, curves.fig5):
+    for draw in (layouts.fig1_top, layouts.fig5):
         with pytest.raises(NotApplicable):
             draw(lm_only, fitted["predictions"])
     with pytest.raises(NotApplicable):
@@ -182,11 +185,11 @@ def test_not_applicable(fitted) -> None:
 
 
 def test_gallery_writes_note_for_unsupported_figure(fitted, tmp_path) -> None:
-    module = gallery
+    module = layouts
     lm_only = {k: v[v["domain"] == "LM"] for k, v in fitted.items()}
     note = module.draw("fig1_top", lm_only, tmp_path / "fig1_top")
     assert note == "needs the curve IC / inet_10 / BiT/101/3"
     assert (tmp_path / "fig1_top.png").read_bytes().startswith(PNG_MAGIC)
-    slugs = module.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
+    slugs = gallery.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
     assert slugs == sorted(k.slug for k in curves.curve_keys(lm_only["scores"]))
     assert len(list((tmp_path / "c").glob("*.png"))) == len(slugs) == 3

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalinglaws import fixed_exponent as fx
-from scalinglaws.plots import fixed_exponent, gallery
+from scalinglaws.paper import fixed_exponent as fx
+from scalinglaws.paper.plots import fixed_exponent, layouts
 from scalinglaws.plots.theme import NotApplicable, save
 
 X = np.geomspace(1e8, 2e9, 40)
@@ -57,5 +57,5 @@ def test_fig3_draws_and_skips_without_the_curve(tmp_path) -> None:
     assert png.stat().st_size > 10_000
     with pytest.raises(NotApplicable, match="ViT/B/16"):
         fixed_exponent.sweep_table(curves_table("ViT/S/16"))
-    note = gallery.draw("fig3_fixed_exponent", {"curves": curves_table("BiT/50/1")}, tmp_path / "n")
+    note = layouts.draw("fig3_fixed_exponent", {"curves": curves_table("BiT/50/1")}, tmp_path / "n")
     assert note and "ViT/B/16" in note and (tmp_path / "n.png").stat().st_size > 0

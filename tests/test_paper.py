@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from workflow_helpers import fresh_copy, run_ok
 
-from scalinglaws import paper
 from scalinglaws.metrics import extrapolation_rmse, rmse_standard_error
+from scalinglaws.paper import tables as paper
 from scalinglaws.rankings import win_fractions
 
 REPO = Path(__file__).resolve().parents[1]

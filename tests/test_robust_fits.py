@@ -10,7 +10,7 @@ import pytest
 
 from scalinglaws.curves import Curve, read_curves
 from scalinglaws.errors import FitError, ScalingLawsError
-from scalinglaws.estimators import registry
+from scalinglaws.estimators import m4, registry
 from scalinglaws.estimators.base import Estimator, FitResult, check_fit_region
 from scalinglaws.estimators.bnsl import BNSL
 from scalinglaws.estimators.m1 import M1
@@ -197,6 +197,24 @@ def test_fits_are_unit_free(name: str, curve: str, scale: float) -> None:
     base = registry.make(name).fit(x, y).predict(x_eval)
     scaled = registry.make(name).fit(x, scale * y).predict(x_eval) / scale
     assert _log_rmse(scaled, base) < 1e-6
+
+
+@pytest.mark.parametrize("alpha", [0.0, 4.2e-6, 0.3])  # 4.2e-6: below ALPHA_ZERO (an OLMO fit)
+def test_m4_parameters_scale_back_with_the_law_that_predicts(alpha: float) -> None:
+    params = {"beta": 50.0, "c": -0.3, "alpha": alpha, "err_inf": 0.5, "err_0": 4.0}
+    x = np.geomspace(1e6, 1e10, 9)
+    for scale in (1e-3, 3.46, 1e3):
+        scaled = m4._unscaled(params, scale)  # the fit to ε / s, in loss units
+        np.testing.assert_allclose(m4.m4_law(scaled, x), scale * m4.m4_law(params, x), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["M2", "M4", "BNSL", "BLEND", "MEDIAN"])
+def test_losses_below_the_notebook_margin_fit(name: str) -> None:
+    x, y = UNIT_CURVES["tiny losses (issue 14)"]  # y = 2e-4 + 0.05 x^-0.3, all below 7e-3
+    x_far = np.geomspace(1e7, 1e8, 5)
+    result = registry.make(name).fit(x, y)
+    assert _log_rmse(result.predict(x), y) < 1e-3
+    assert _log_rmse(result.predict(x_far), 2e-4 + 0.05 * x_far**-0.3) < 1e-3
 
 
 def test_notebook_margins_depend_on_the_unit_as_documented() -> None:

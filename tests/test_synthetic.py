@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalinglaws import synthetic
 from scalinglaws.curves import curves_from_table, read_tables
 from scalinglaws.errors import ScalingLawsError
-from scalinglaws.plots.synthetic import exponent_table, fig2
+from scalinglaws.paper import synthetic
+from scalinglaws.paper.plots.synthetic import exponent_table, fig2
 from scalinglaws.plots.theme import save
 
 TINY = synthetic.Setup(dimension=10, size_min=10, size_max=2000, size_count=10, repetitions=2)

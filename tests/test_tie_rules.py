@@ -74,7 +74,7 @@ def test_rankings_accept_the_rule() -> None:
 def test_reproduction_table_shows_both_rules_beside_the_notebook() -> None:
     from test_paper import NMT_6L6L, PRINTED, make_run
 
-    from scalinglaws import paper
+    from scalinglaws.paper import tables as paper
 
     # M2 and M4 tie by truncation (0.0121, 0.0129 -> 0.012): shared 0.5 each, full 1 each
     scores, predictions = make_run(

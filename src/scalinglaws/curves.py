@@ -395,6 +395,11 @@ def _empty_cells(column: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
+# Sizes and losses are fitted through their logs and powers: values beyond this range (e.g. a
+# subnormal loss of 1e-320, whose log has lost its precision) are refused at ingest.
+VALUE_RANGE = (1e-300, 1e300)
+
+
 def _numbers(column: pd.Series) -> np.ndarray:
     """The column as float64; text that is not a number becomes NaN."""
     if pd.api.types.is_numeric_dtype(column):
@@ -410,7 +415,8 @@ def _check_rows(
     checks = [(name, _empty_cells(frame[name])) for name in KEY_COLUMNS]
     with np.errstate(invalid="ignore"):
         checks += [
-            (name, ~(np.isfinite(values[name]) & (values[name] > 0))) for name in (SEEN, LOSS)
+            (name, ~((values[name] >= VALUE_RANGE[0]) & (values[name] <= VALUE_RANGE[1])))
+            for name in (SEEN, LOSS)
         ]
     checks.append((TRAINING, ~np.isin(values[TRAINING], (0.0, 1.0))))
     found = [(int(np.argmax(bad)), k) for k, (_, bad) in enumerate(checks) if bad.any()]
@@ -440,8 +446,13 @@ def _reason(source: _Source, name: str, line: int, value: float) -> str:
         why = "not a number"
     elif not np.isfinite(value):
         why = "infinite"
-    else:
+    elif value <= 0:
         why = "zero" if value == 0 else "negative"
+    else:
+        return (
+            f"must lie in [{VALUE_RANGE[0]:g}, {VALUE_RANGE[1]:g}], where logs and powers stay "
+            f"exact in floating point; got {text!r}"
+        )
     return f"must be a positive finite number; got {text!r} ({why})"
 
 

@@ -5,8 +5,8 @@ root mean squared error of the natural logs, ``sqrt(mean((ln y_pred - ln y_true)
 released notebook's ``get_error`` also returns a standard error,
 ``sqrt(MSE + std(e)/sqrt(n)) - sqrt(MSE)`` with ``std`` at ddof=0 and ``n`` the number of test
 rows (duplicated rows count). The paper's printed "±" values are reproduced by the same formula
-with ``std(e)`` multiplied by 3; that factor is an inference of the project's notes, not
-something the paper states.
+with ``std(e)`` multiplied by 3; that factor is inferred from the printed values (it
+reproduces them), not something the paper states.
 """
 
 from __future__ import annotations

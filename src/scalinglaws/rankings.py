@@ -9,9 +9,11 @@ the fractions of a domain sum to 1. Mean ranks use the same truncated errors (1 
 get the average rank).
 
 The paper's Figure 1 bars for NMT, LM and BB instead give **full credit** to every tied
-estimator (their bars sum to more than 1; notes §2): ``credit="full"`` does that. With a
+estimator (their bars sum to more than 1, where the notebook's fractions sum to 1):
+``credit="full"`` does that. With a
 ``margin`` column (each fit's printed ±), an estimator also ties when its RMSE is at most the
-best RMSE plus the best estimator's ± (the rule inferred in the notes from Tables 2-3).
+best RMSE plus the best estimator's ± (a rule inferred from Tables 2-3, which it
+reproduces; the paper does not state it).
 """
 
 from __future__ import annotations

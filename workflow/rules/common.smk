@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
@@ -24,11 +25,25 @@ from snakemake.utils import validate
 sys.path.append(str(Path(workflow.basedir) / "src"))
 
 import scalinglaws
+from scalinglaws.config_check import config_problem
 from scalinglaws.curves import KEY_COLUMNS, SOURCE, curves_from_table, read_tables
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators import registry
 
+
+def fail(message):
+    """Stop with ``message`` alone: a WorkflowError would append a traceback of this file."""
+    logger.error(message)
+    raise SystemExit(1)
+
+
+# One short located message instead of Snakemake's dump of the schema and the config; then
+# Snakemake's own validation fills in the schema's defaults.
+CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+if problem := config_problem(config, yaml.safe_load(CONFIG_SCHEMA.read_text())):
+    fail(problem)
 validate(config, schema="../schemas/config.schema.yaml")
+
 
 LIBRARY_DIR = Path(scalinglaws.__file__).parent
 N_BATCHES = config["fit"]["batches"]
@@ -48,12 +63,6 @@ def library_code(*parts):
             h.update(file.relative_to(LIBRARY_DIR).as_posix().encode("utf-8") + b"\0")
             h.update(file.read_bytes())
     return h.hexdigest()[:16]
-
-
-def fail(message):
-    """Stop with ``message`` alone: a WorkflowError would append a traceback of this file."""
-    logger.error(message)
-    raise SystemExit(1)
 
 
 def dataset_files(name, pattern):

@@ -10,7 +10,7 @@ EXTRA_TARGETS.extend(
 )
 
 
-FIGURE_CODE = library_code("plots", "curves.py", "estimators")
+FIGURE_CODE = library_code("plots", "paper/plots", "curves.py", "estimators")
 """Digest of the library code behind the figures."""
 
 

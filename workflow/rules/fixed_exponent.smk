@@ -34,6 +34,6 @@ rule fixed_exponent:
         mem_mb=1024,
         runtime=10,
     params:
-        code=library_code("fixed_exponent.py", "plots"),
+        code=library_code("paper/fixed_exponent.py", "paper/plots", "plots"),
     script:
         "../../scripts/fixed_exponent.py"

@@ -1,10 +1,10 @@
 """The paper's tables (Tables 1-3), an IC table and the number-by-number reproduction check.
 
-See scalinglaws.paper. The printed numbers live in data/paper/revisiting_printed.csv, next to
+See scalinglaws.paper.tables. The printed numbers live in data/paper/revisiting_printed.csv, next to
 the Snakefile, so the rule also runs with --directory on another dataset.
 """
 
-from scalinglaws.paper import PAPER_TABLES
+from scalinglaws.paper.tables import PAPER_TABLES
 
 PRINTED_NUMBERS = str(Path(workflow.basedir) / "data" / "paper" / "revisiting_printed.csv")
 
@@ -89,6 +89,6 @@ rule paper_tables:
         protocols=sorted(PROTOCOLS),
         tables_protocol=config["paper"]["tables_protocol"],
         decimals=config["rankings"]["decimals"],
-        code=library_code("paper.py", "metrics.py", "tables.py", "rankings.py"),
+        code=library_code("paper", "metrics.py", "tables.py", "rankings.py"),
     script:
         "../../scripts/paper_tables.py"

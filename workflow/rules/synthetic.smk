@@ -51,6 +51,6 @@ rule synthetic:
     params:
         config=config["synthetic"],
         estimators=SYNTHETIC_ESTIMATORS,
-        code=library_code("synthetic.py", "plots", "estimators"),
+        code=library_code("paper/synthetic.py", "paper/plots", "plots", "estimators"),
     script:
         "../../scripts/synthetic.py"

@@ -9,7 +9,11 @@ is a bagging-style variance reduction (a "forecast combination"). The weight is 
 at 1/2 for every curve, not tuned; both members see only the fit points. If one member fails,
 predicts a non-positive or non-finite loss on the fit points, or has a positive asymptotic
 exponent (a loss that eventually grows with more data: a guard against blow-ups), the other
-is used alone (w = 1 or 0) and the message says why.
+is used alone (w = 1 or 0) and the message says why. Both members fit any curve of 4 or more
+fit points (BNSL with fewer breaks on short curves), and a member fit that misses its own
+points fails the fit-region check (:func:`~scalinglaws.estimators.base.check_fit_region`);
+that reason, too, is in the message. ``err_0``, ``up_bound``, ``max_iterations`` and
+``margins`` are the M4 member's options (see :mod:`~scalinglaws.estimators.m4`).
 
 Tried and not kept (weights chosen by a backtest inside the fit region, i.e. refit on the fit
 points in the first 2/3 of the fit range of log x, scored on the rest): inverse-MSE weights

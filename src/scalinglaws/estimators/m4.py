@@ -14,10 +14,11 @@ Options (``err_0``, ``up_bound`` and ``lo_bound`` are in loss units):
 * ``err_0``: the starting ε_0 (the paper's random-guessing loss; the notebook's 1.0 for losses
   rescaled into [0, 1]). ``None`` (default), or a number not above every loss (raw
   cross-entropy, say), starts it from the data at max ε + margin (where the official code
-  would take the log of a negative number). The default was 1.0; starting from the data
-  fits the fit points better on every dev family (mean fit-region log-RMSE with the auto
-  bound: OLMO 0.0103 against 0.0159 when starting at the bound, GADRE 0.0129 / 0.0138,
-  PYTHIA 0.0249 / 0.0301) and is unit-free.
+  would take the log of a negative number). It is unit-free, and it fits the fit points
+  better than starting at the auto bound below on every dev family (mean fit-region
+  log-RMSE OLMO 0.0103 / 0.0159, GADRE 0.0129 / 0.0138, PYTHIA 0.0249 / 0.0301) and than
+  the former default 1.0 on PYTHIA (0.0249 / 0.0266 with 2 fits refused; OLMO and GADRE
+  losses exceed 1, so 1.0 started from the data there too).
 * ``up_bound``: ε_0 ≤ up_bound + margin. ``None`` leaves ε_0 unbounded (the notebook's NMT and
   LM); a fit whose ε_0 then ends above ``SANE_ERR_0`` × max ε is refused (FitError): ε_0 is
   the loss at x → 0 and 10× the largest observed loss describes no data. ``"auto"``
@@ -160,7 +161,7 @@ class M4(Estimator):
             x, y, err_0 = _without_max_loss(x, y)
             update_err_0 = False
         z, scale = (y, 1.0) if self.margins == "notebook" else unit_free(y)
-        fit = self._scaled_fit(x, z, update_err_0, *self._scaled_options(err_0, y, scale))
+        fit = self._scaled_fit(x, z, update_err_0, *self._scaled_options(err_0, z, scale))
         params = _unscaled(fit.params, scale)
         result = fit if scale == 1.0 else FitResult.of_law(
             m4_law, params, x, y, iterations=fit.iterations, converged=fit.converged,
@@ -174,17 +175,17 @@ class M4(Estimator):
         return result
 
     def _scaled_options(
-        self, err_0: float | str | None, y: np.ndarray, scale: float
+        self, err_0: float | None, z: np.ndarray, scale: float
     ) -> tuple[float | None, float | None, float]:
-        """(err_0, up_bound, lo_bound) in units of ``scale``, "auto" resolved."""
+        """(err_0, up_bound, lo_bound) in units of ``scale`` (the losses there are ``z``),
+        "auto" resolved from ``z`` itself (so that it does not see the unit at all)."""
         up_bound = self.up_bound
-        if up_bound == AUTO:
-            up_bound = AUTO_ERR_0 * float(y.max())
         return (
             None if err_0 is None else float(err_0) / scale,
-            None if up_bound is None else float(up_bound) / scale,
+            AUTO_ERR_0 * float(z.max()) if up_bound == AUTO
+            else None if up_bound is None else float(up_bound) / scale,
             self.lo_bound / scale,
-        )
+        )  # fmt: skip
 
     def _scaled_fit(
         self,
@@ -272,12 +273,14 @@ class M4(Estimator):
 
 
 def _unscaled(params: dict[str, float], scale: float) -> dict[str, float]:
-    """Parameters of the fit to ε / s in loss units: (ε − sε_∞)/(sε_0 − ε)^α = s^(1−α) β x^c."""
+    """Parameters of the fit to ε / s in loss units: (ε − sε_∞)/(sε_0 − ε)^α = s^(1−α) β x^c,
+    or β·s when α < ALPHA_ZERO (the prediction is then the power law ε_∞ + β x^c)."""
     if scale == 1.0:
         return params
+    alpha = params["alpha"]
     return {
         **params,
-        "beta": params["beta"] * scale ** (1.0 - params["alpha"]),
+        "beta": params["beta"] * (scale if alpha < ALPHA_ZERO else scale ** (1.0 - alpha)),
         "err_inf": params["err_inf"] * scale,
         "err_0": params["err_0"] * scale,
     }

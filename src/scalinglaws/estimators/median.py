@@ -8,7 +8,11 @@ Eq. 1) are fitted to the same fit points. Where one of the three extrapolates fa
 failure the issue warns of: a form that fits one family of curves and explodes on another),
 the median follows the other two; no weight or other constant is fitted. A member is left
 out if its fit fails, predicts a non-positive or non-finite loss at a fit point, or has a
-positive asymptotic exponent; the median of two is their geometric mean, of one the member.
+positive asymptotic exponent, or misses its own fit points (the fit-region check of
+:mod:`~scalinglaws.estimators.base`); the message names it and why. The median of two is their
+geometric mean, of one the member. Every member fits any curve of 4 or more fit points
+(BNSL with fewer breaks on short curves). ``err_0``, ``up_bound``, ``max_iterations`` and
+``margins`` are the M4 member's options.
 
 How it was chosen: among the ~15 combinations measured on the benchmark (README, "BNSL, BLEND
 and MEDIAN"), it is the one that meets every target of the issue: IC below BNSL's 0.0406 and

@@ -1,4 +1,4 @@
-"""Figures of the paper reproduction: theme, law curves, curve panels, bars and exponents.
+"""Figures of the general tool: theme, law curves, fitted-curve panels, comparisons.
 
 Importing this package selects matplotlib's non-interactive Agg backend (see :mod:`.theme`).
 """

@@ -1,4 +1,7 @@
-"""Fitted-curve panels: Figure 1 (top), Figure 5, Figure 8 and the Appendix A.3 figures.
+"""Fitted-curve panels: one row per curve, one column per estimator (Appendix A.3 format).
+
+The paper's own layouts of these panels (Figures 1 top, 5 and 8) are in
+:mod:`scalinglaws.paper.plots.layouts`.
 
 One row per curve and one column per estimator present in the scores. Fit points are dark
 (black, alpha 0.5), extrapolation points amber, and the fitted law blue, drawn on a
@@ -35,8 +38,6 @@ from scalinglaws.plots.theme import (
 
 GRID_POINTS = 400
 X_STRETCH = 3.0
-FIG1_TOP = [CurveKey("IC", "inet_10", "BiT/101/3")]
-FIG5 = [CurveKey("IC", "inet_10", "ViT/B/16"), CurveKey("IC", "inet_10", "MiX/L/16")]
 LM_DOMAIN = "LM"
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
@@ -224,46 +225,6 @@ def _draw_row(axes, key, estimators, scores, predictions, label) -> None:
         return
     values = [points["y_true"].to_numpy(dtype=float)]
     axes[0].set_ylim(*_limits(values, law_values))
-
-
-def _select(scores: pd.DataFrame, wanted: Sequence[CurveKey]) -> list[CurveKey]:
-    present = set(curve_keys(scores))
-    return [k for k in wanted if k in present]
-
-
-def fig1_top(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 1 (top): IC inet_10 BiT/101/3, one panel per estimator."""
-    keys = _select(scores, FIG1_TOP)
-    if not keys:
-        raise NotApplicable("the curve IC / inet_10 / BiT/101/3")
-    return curve_panels(scores, predictions, keys, row_labels=[""], title=keys[0].label)
-
-
-def fig5(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 5: ViT/B/16 and MiX/L/16 on IC inet_10 (those present)."""
-    keys = _select(scores, FIG5)
-    if not keys:
-        raise NotApplicable("the curves IC / inet_10 / ViT/B/16 or MiX/L/16")
-    return curve_panels(scores, predictions, keys)
-
-
-def lm_keys(scores: pd.DataFrame) -> list[CurveKey]:
-    """The LM curves, by task, then model size (sizes first, other names after)."""
-    keys = [k for k in curve_keys(scores) if k.domain == LM_DOMAIN]
-
-    def order(key: CurveKey) -> tuple:
-        size = model_size(key.model)
-        return (key.task, size is None, size or 0.0, key.model)
-
-    return sorted(keys, key=order)
-
-
-def fig8(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 8: every language-modelling curve (rows, by model size) × estimator."""
-    keys = lm_keys(scores)
-    if not keys:
-        raise NotApplicable("curves of domain LM")
-    return curve_panels(scores, predictions, keys)
 
 
 def curve_figure(scores: pd.DataFrame, predictions: pd.DataFrame, key: CurveKey) -> Figure:

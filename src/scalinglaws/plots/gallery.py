@@ -1,9 +1,6 @@
-"""The workflow's figures by name, and one fitted-curve figure per curve.
+"""One fitted-curve figure per curve (the Appendix A.3 format), drawn in parallel.
 
-:data:`FIGURES` maps each figure of Alabdulmohsin et al. (2022) that the workflow draws to a
-function of the run's tables (scores, predictions, rankings); :func:`draw` saves one, or a
-"not applicable" note when the dataset cannot support it; :func:`curve_figures` writes the
-Appendix A.3 format for every curve.
+The paper's own figures by name are in :mod:`scalinglaws.paper.plots.layouts`.
 """
 
 from __future__ import annotations
@@ -14,33 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from scalinglaws.plots import bars, curves, exponents, fixed_exponent
-from scalinglaws.plots.theme import NotApplicable, not_applicable, save
-
-FIGURES = {
-    "fig1_top": lambda d: curves.fig1_top(d["scores"], d["predictions"]),
-    "fig1_bottom": lambda d: bars.fig1_bottom(d["rankings"]),
-    "fig5": lambda d: curves.fig5(d["scores"], d["predictions"]),
-    "fig6": lambda d: exponents.fig6(d["scores"]),
-    "fig7": lambda d: exponents.fig7(d["scores"], d["predictions"]),
-    "fig8": lambda d: curves.fig8(d["scores"], d["predictions"]),
-    "fig9": lambda d: exponents.fig9(d["scores"]),
-    # Drawn by rule fixed_exponent from the dataset's curves (workflow/rules/fixed_exponent.smk).
-    "fig3_fixed_exponent": lambda d: fixed_exponent.fig3(d["curves"], d.get("sweep")),
-}
-
-
-def draw(name: str, data: dict[str, pd.DataFrame], stem: str | Path) -> str | None:
-    """Draw and save figure ``name``; returns the not-applicable note, if it is one."""
-    try:
-        fig = FIGURES[name](data)
-    except NotApplicable as exc:
-        note = f"needs {exc}"
-        save(not_applicable(note, title=name), stem)
-        return note
-    save(fig, stem)
-    return None
-
+from scalinglaws.plots import curves
+from scalinglaws.plots.theme import save
 
 _SHARED: dict[str, pd.DataFrame] = {}
 

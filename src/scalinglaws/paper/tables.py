@@ -59,8 +59,9 @@ FULL_CREDIT_RULES = {
     "win_fraction_full": None,
     "win_fraction_full_pm": "pm",
 }
-"""The Figure 1 bars again under the paper's full-credit tie rule (notes §2): ties of the
-3-decimal truncation only, or also every RMSE within the best one's printed ± (column ``pm``).
+"""The Figure 1 bars again under the paper's full-credit tie rule (its NMT, LM and BB bars sum
+to more than 1): ties of the 3-decimal truncation only, or also every RMSE within the best
+one's printed ± (column ``pm``).
 These rows are compared but not counted by :func:`headline` (they are alternatives)."""
 
 NMT_MODELS = ("6 Enc, 6 Dec", "28 Enc, 6 Dec", "6 Enc, 28 Dec", "Dec-only", "TEnc-LSTM")

@@ -199,14 +199,14 @@ def curve_frame(curve: pd.DataFrame, setup: Setup) -> pd.DataFrame:
 
 FIT_COLUMNS = ["cutoff", "estimator", "n_fit", "status", "error", "params"]
 
-# Figure 2's legend exponents (notes §4, Figure 2), by cutoff and estimator.
+# Figure 2's legend exponents (the paper's Figure 2 legends), by cutoff and estimator.
 PAPER_EXPONENTS = {
     0: {"M1": -0.09, "M2": -0.14, "M3": -0.12, "M4": -0.57},
     100: {"M1": -0.09, "M2": -0.45, "M3": -0.17, "M4": -0.49},
     1000: {"M1": -0.05, "M2": -0.48, "M3": -0.12, "M4": -0.49},
 }
 
-# Figure 2's data, read off the vector graphic (±~2 % in log; notes §4): the excess risk at
+# Figure 2's data, read off the paper's vector graphic (±~2 % in log): the excess risk at
 # geomspace(10, 1e6, 50).
 PAPER_EXCESS_RISK = (
     0.273, 0.268, 0.251, 0.257, 0.257, 0.248, 0.246, 0.259, 0.241, 0.227,

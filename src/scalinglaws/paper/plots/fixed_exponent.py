@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scalinglaws import fixed_exponent as fx
+from scalinglaws.paper import fixed_exponent as fx
 from scalinglaws.plots.theme import NotApplicable, figure
 
 CURVE = ("IC", "inet_10", "ViT/B/16")

@@ -1,0 +1,89 @@
+"""The paper's figure layouts, by name (Alabdulmohsin et al. 2022).
+
+:data:`FIGURES` maps each figure of the paper that the workflow draws to a function of the
+run's tables (scores, predictions, rankings, curves); :func:`draw` saves one, or a "not
+applicable" note when the dataset lacks the paper's curves. Figures 1 (top), 5 and 8 are
+fitted-curve panels (:func:`scalinglaws.plots.curves.curve_panels`) of the paper's curves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from scalinglaws.curves import CurveKey
+from scalinglaws.paper.plots import bars, exponents, fixed_exponent
+from scalinglaws.plots.curves import LM_DOMAIN, curve_keys, curve_panels, model_size
+from scalinglaws.plots.theme import NotApplicable, not_applicable, save
+
+FIG1_TOP = [CurveKey("IC", "inet_10", "BiT/101/3")]
+FIG5 = [CurveKey("IC", "inet_10", "ViT/B/16"), CurveKey("IC", "inet_10", "MiX/L/16")]
+
+
+def _select(scores: pd.DataFrame, wanted: Sequence[CurveKey]) -> list[CurveKey]:
+    present = set(curve_keys(scores))
+    return [k for k in wanted if k in present]
+
+
+def fig1_top(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
+    """Figure 1 (top): IC inet_10 BiT/101/3, one panel per estimator."""
+    keys = _select(scores, FIG1_TOP)
+    if not keys:
+        raise NotApplicable("the curve IC / inet_10 / BiT/101/3")
+    return curve_panels(scores, predictions, keys, row_labels=[""], title=keys[0].label)
+
+
+def fig5(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
+    """Figure 5: ViT/B/16 and MiX/L/16 on IC inet_10 (those present)."""
+    keys = _select(scores, FIG5)
+    if not keys:
+        raise NotApplicable("the curves IC / inet_10 / ViT/B/16 or MiX/L/16")
+    return curve_panels(scores, predictions, keys)
+
+
+def lm_keys(scores: pd.DataFrame) -> list[CurveKey]:
+    """The LM curves, by task, then model size (sizes first, other names after)."""
+    keys = [k for k in curve_keys(scores) if k.domain == LM_DOMAIN]
+
+    def order(key: CurveKey) -> tuple:
+        size = model_size(key.model)
+        return (key.task, size is None, size or 0.0, key.model)
+
+    return sorted(keys, key=order)
+
+
+def fig8(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
+    """Figure 8: every language-modelling curve (rows, by model size) × estimator."""
+    keys = lm_keys(scores)
+    if not keys:
+        raise NotApplicable("curves of domain LM")
+    return curve_panels(scores, predictions, keys)
+
+
+
+FIGURES = {
+    "fig1_top": lambda d: fig1_top(d["scores"], d["predictions"]),
+    "fig1_bottom": lambda d: bars.fig1_bottom(d["rankings"]),
+    "fig5": lambda d: fig5(d["scores"], d["predictions"]),
+    "fig6": lambda d: exponents.fig6(d["scores"]),
+    "fig7": lambda d: exponents.fig7(d["scores"], d["predictions"]),
+    "fig8": lambda d: fig8(d["scores"], d["predictions"]),
+    "fig9": lambda d: exponents.fig9(d["scores"]),
+    # Drawn by rule fixed_exponent from the dataset's curves (workflow/rules/fixed_exponent.smk).
+    "fig3_fixed_exponent": lambda d: fixed_exponent.fig3(d["curves"], d.get("sweep")),
+}
+
+
+def draw(name: str, data: dict[str, pd.DataFrame], stem: str | Path) -> str | None:
+    """Draw and save figure ``name``; returns the not-applicable note, if it is one."""
+    try:
+        fig = FIGURES[name](data)
+    except NotApplicable as exc:
+        note = f"needs {exc}"
+        save(not_applicable(note, title=name), stem)
+        return note
+    save(fig, stem)
+    return None
