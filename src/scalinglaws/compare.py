@@ -10,10 +10,11 @@ laws of Alabdulmohsin et al. 2022, Eq. 4). For a pair:
 * the predicted difference Δ(x_t) = ε_a(x_t) − ε_b(x_t) with a 95 % interval from the
   replicates of both fits (below); the predicted winner is the model with the lower ε (the
   lower loss or error);
-* the crossover: the first x beyond x_min (by more than one grid step) and up to max x_t where
-  Δ changes sign, x_min being the first fit x shared by both curves, interpolated in log x; a
-  sign change at x_min itself is not a crossover (the laws start level there). Its interval
-  comes from the crossovers of the replicates that have one;
+* the crossover: the first x up to max x_t where Δ changes sign after the two laws have been
+  apart by more than their noise levels (and beyond the first grid step), x_min being the
+  first fit x shared by both curves, interpolated in log x; laws that start level at x_min
+  and part later do not cross there (:func:`crossover`). Its interval comes from the
+  crossovers of the replicates that have one;
 * the after-the-fact check: at x_check, the largest x at which both curves have Training = 0
   points, the observed ordering confirms the predicted one when the signs of Δ agree, and
   ``check_covered`` says whether the observed Δ lies in the predicted 95 % interval at x_check.
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scalinglaws.bands import constants_for
+from scalinglaws.bands import NOISE_FLOOR, constants_for, ingredients
 from scalinglaws.curves import Curve
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators.base import Estimator, Law
@@ -107,6 +108,7 @@ class FittedCurve:
     rule: str = "sum"
     dropped: int = 0  # replicates left out: not a valid fit of the law (or of some part)
     drift: Drift | None = None  # the extrapolation error added to each replicate
+    noise: float = 0.0  # the band's noise level of log y over the fit points, m·√(σ² + f₀²)
 
     @property
     def samples(self) -> int:
@@ -190,7 +192,11 @@ def fitted_curve(
     law = cls.law
     assert law is not None  # bootstrap_refits raised FitError otherwise
     drift = _drift(curve, cls, params, valid, task_seed(seed, curve))
-    return FittedCurve(curve, law, params, samples, cls.band_rule, int((~valid).sum()), drift)
+    const = constants_for(cls.name)
+    sigma2 = ingredients(cls, params, curve.x_fit, curve.y_fit, curve.x_fit[:1]).sigma2
+    noise = const.noise * float(np.sqrt(sigma2 + NOISE_FLOOR**2))
+    dropped = int((~valid).sum())
+    return FittedCurve(curve, law, params, samples, cls.band_rule, dropped, drift, noise)
 
 
 def _drift(
@@ -277,37 +283,44 @@ def task_grid(members: Sequence[FittedCurve], scales: Sequence[float]) -> np.nda
 
 
 def crossover(
-    ga: GridPredictions, gb: GridPredictions, low: float, high: float
+    ga: GridPredictions, gb: GridPredictions, low: float, high: float, apart: float = 0.0
 ) -> tuple[float, np.ndarray]:
-    """First sign change of ε_a − ε_b in (low, high] for the base laws and for every sample.
+    """First reversal of the ordering of ε_a and ε_b in (low, high] for the base laws and for
+    every sample.
 
-    The search grid starts exactly at ``low`` (the first shared fit x), then one grid step
-    (a factor (high / low)^(1/(GRID_POINTS − 1))) beyond it. A sign change inside that first
-    step, at the first shared point itself, is not a crossover: there the two laws start out
-    level and no ordering is being reversed; the search goes on beyond it.
+    The search grid starts exactly at ``low`` (the first shared fit x). A sign change of
+    ε_a − ε_b is a crossover only once the two laws have been ordered: |log ε_a − log ε_b|
+    above ``apart`` (their noise levels combined) somewhere between ``low`` and the sign change,
+    and not within the grid's first step. So two laws that start level at the first shared
+    point (the random-guessing plateau of error curves, say) and part later do not cross there.
     Returns (base crossover or NaN, sample crossovers with NaN where a sample has none).
     """
     step = ga.grid[1] / ga.grid[0] if ga.grid.size > 1 else 1.0
     inside = (ga.grid > low * step) & (ga.grid <= high)
     grid = np.concatenate([[low], ga.grid[inside]])
     start = np.array([low])
-    base = np.concatenate([ga.base_at(start) - gb.base_at(start), (ga.base - gb.base)[inside]])
+    base_a = np.concatenate([ga.base_at(start), ga.base[inside]])
+    base_b = np.concatenate([gb.base_at(start), gb.base[inside]])
     sa, sb = paired(
         np.hstack([ga.at(start), ga.samples[:, inside]]),
         np.hstack([gb.at(start), gb.samples[:, inside]]),
     )
-    roots = np.array([_first_root(row, grid) for row in sa - sb])
-    return _first_root(base, grid), roots
+    roots = np.array([_first_root(a, b, grid, apart) for a, b in zip(sa, sb, strict=True)])
+    return _first_root(base_a, base_b, grid, apart), roots
 
 
-def _first_root(diff: np.ndarray, grid: np.ndarray) -> float:
-    """x of the first sign change of ``diff`` on ``grid`` after its first step, interpolated
-    linearly in log x (NaN if none)."""
-    sign = np.sign(diff)
+def _first_root(a: np.ndarray, b: np.ndarray, grid: np.ndarray, apart: float) -> float:
+    """x of the first sign change of a − b on ``grid`` after its first step and after the two
+    were more than ``apart`` apart in log, interpolated linearly in log x (NaN if none)."""
+    diff = a - b
     if diff.size < 3:
         return float("nan")
+    sign = np.sign(diff)
+    with np.errstate(all="ignore"):
+        gap = np.abs(np.log(a) - np.log(b))
+    ordered = np.maximum.accumulate(np.where(np.isfinite(gap), gap, 0.0)) > apart
     change = np.flatnonzero(np.isfinite(diff[:-1] * diff[1:]) & (sign[:-1] * sign[1:] < 0))
-    change = change[change > 0]
+    change = change[(change > 0) & ordered[change]]
     if change.size == 0:
         return float("nan")
     i = change[0]
@@ -363,7 +376,9 @@ def compare_pair(
     a, b = fa.curve, fb.curve
     targets = max(_x_max(a), _x_max(b)) * np.asarray(scales, dtype=float)
     low = shared_fit_x(a, b)
-    cross, cross_samples = crossover(*grids, low, targets.max())
+    cross, cross_samples = crossover(
+        *grids, low, targets.max(), float(np.hypot(fa.noise, fb.noise))
+    )
     x_check = check_scale(a, b)
     observed = observed_at(a, x_check, fit=False) - observed_at(b, x_check, fit=False)
     predicted_check = float(fa.predict([x_check])[0] - fb.predict([x_check])[0])
