@@ -7,10 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from scalinglaws.bands import BandSettings, predictive
-from scalinglaws.calibration import calibration_table, held_out
+from scalinglaws.bands import BAND_CONSTANTS, BandSettings, constants_for, predictive
+from scalinglaws.calibration import (
+    MSCE_LEVELS,
+    calibration_table,
+    early_part,
+    held_out,
+    msce,
+)
 from scalinglaws.curves import Curve, CurveKey
-from scalinglaws.estimators.m1 import M1
 from scalinglaws.estimators.m2 import M2, power_law
 from scalinglaws.fitting import PREDICTION_COLUMNS, fit_one
 
@@ -28,61 +33,67 @@ def _curve(
 
 def test_band_contains_the_base_prediction_and_widens_beyond_the_data() -> None:
     curve = _curve(0)
-    row, frame = fit_one(curve, "M2", {}, BandSettings(kappa_prior=0.05, prior_weight=2.0))
+    row, frame = fit_one(curve, "M2", {}, BandSettings())
     assert row["status"] == "ok" and list(frame.columns) == PREDICTION_COLUMNS
     assert np.all(frame["y_lo"] < frame["y_pred"]) and np.all(frame["y_pred"] < frame["y_hi"])
     width = np.log(frame["y_hi"] / frame["y_lo"]).to_numpy()
     assert width[-1] > width[curve.n_fit - 1]  # the last test point is farthest out
 
 
-def test_bands_are_deterministic_given_the_seed() -> None:
+def test_band_follows_its_formula() -> None:
+    # s² = m²(σ² + f₀²) + κ² r² D² with the estimator's constants (bands module docstring).
     curve = _curve(1)
-    args = (M2, TRUE, curve.x_fit, curve.y_fit, curve.x_test)
-    a = predictive(*args, BandSettings(seed=5))
-    b = predictive(*args, BandSettings(seed=5))
-    c = predictive(*args, BandSettings(seed=6))
-    np.testing.assert_array_equal(a.scale, b.scale)
-    assert not np.array_equal(a.scale, c.scale)
+    params = M2().fit(curve.x_fit, curve.y_fit).params
+    band = predictive(M2, params, curve.x_fit, curve.y_fit, curve.x_test, BandSettings())
+    const = constants_for("M2")
+    log_fit = np.log(power_law(params, curve.x_fit))
+    resid = np.log(curve.y_fit) - log_fit
+    sigma2 = resid @ resid / (curve.n_fit - 3)
+    span = np.log(curve.x_fit[-1] / curve.x_fit[0])
+    drift = np.log(curve.x_test / curve.x_fit[-1]) / span * abs(log_fit[-1] - log_fit[0])
+    expected = np.sqrt(const.noise**2 * (sigma2 + 1e-6) + const.kappa**2 * drift**2)
+    np.testing.assert_allclose(band.scale, expected, rtol=1e-9)
+    assert band.df == const.df
+    np.testing.assert_allclose(band.center, np.log(power_law(params, curve.x_test)))
 
 
-def test_interpolation_coverage_is_near_nominal_on_synthetic_curves() -> None:
-    # Known law, known log-normal noise: fresh draws at the fit x must fall inside the 80 %
-    # band about 80 % of the time (pooled over 60 curves × 15 points).
-    sigma, inside = 0.03, []
-    law = {"beta": 3.0, "c": -0.4, "err_inf": 0.0}
-    rng = np.random.default_rng(123)
-    for seed in range(60):
-        curve = _curve(seed, sigma=sigma, law=law)
-        frame = fit_one(curve, "M1", {}, BandSettings(level=0.8))[1]
-        fit = frame[frame["region"] == "fit"]
-        noise = np.exp(sigma * rng.standard_normal(len(fit)))
-        fresh = power_law(law, fit["x"].to_numpy()) * noise
-        inside.extend((fresh >= fit["y_lo"]) & (fresh <= fit["y_hi"]))
-    assert 0.72 < np.mean(inside) < 0.88
+def test_bands_are_unit_free() -> None:
+    # Multiplying every loss (or every x) by a constant leaves the band's log width unchanged.
+    curve = _curve(2)
+    base = fit_one(curve, "M1", {}, BandSettings())[1]
+    for fx, fy in ((1.0, 1e-3), (1e3, 1.0)):
+        moved = Curve(curve.key, curve.x_fit * fx, curve.y_fit * fy, curve.x_test * fx,
+                      curve.y_test * fy)  # fmt: skip
+        other = fit_one(moved, "M1", {}, BandSettings())[1]
+        np.testing.assert_allclose(other["log_scale"], base["log_scale"], rtol=1e-6)
+
+
+def test_combinations_have_bands_and_unknown_estimators_take_the_default_row() -> None:
+    curve = _curve(4, n_fit=12)
+    for name in ("BLEND", "MEDIAN"):
+        row, frame = fit_one(curve, name, {}, BandSettings())
+        assert row["status"] == "ok" and np.all(np.isfinite(frame["log_scale"]))
+        assert frame["log_df"].iloc[0] == constants_for(name).df
+    assert constants_for("NOT-REGISTERED") == BAND_CONSTANTS["default"]
 
 
 def test_bands_never_read_the_extrapolation_points() -> None:
     curve = _curve(2)
     poisoned = Curve(curve.key, curve.x_fit, curve.y_fit, curve.x_test, curve.y_test * 7.0)
-    settings = BandSettings(kappa_prior=0.1, prior_weight=1.0)
+    settings = BandSettings()
     clean = fit_one(curve, "M2", {}, settings)[1]
     dirty = fit_one(poisoned, "M2", {}, settings)[1]
     for column in ("y_pred", "y_lo", "y_hi", "log_scale", "log_df"):
         np.testing.assert_array_equal(clean[column], dirty[column])
 
 
-def test_the_extrapolation_term_comes_from_the_backtest() -> None:
-    # A curve that bends away after its early fit points gets a wider band than a straight
-    # one: κ is learnt from the errors at the later fit points.
-    x = np.logspace(1, 5, 20)
-    straight = 2.0 * x**-0.3
-    bent = np.where(x < 1e3, straight, 2.0 * 1e3**-0.3 * (x / 1e3) ** -0.1)
-    x_new = np.array([1e6])
-    widths = []
-    for y in (straight, bent):
-        lin_fit = M1().fit(x, y)
-        widths.append(predictive(M1, lin_fit.params, x, y, x_new, BandSettings()).scale[0])
-    assert widths[1] > 5 * widths[0]
+def test_early_part_keeps_the_early_log_x_range_and_drops_training_0() -> None:
+    curve = _curve(3, n_fit=11)  # fit x evenly spaced in log x
+    early = early_part(curve)
+    assert early.n_fit == 8 and early.n_test == 3
+    np.testing.assert_array_equal(early.x_test, curve.x_fit[8:])
+    short = early_part(_curve(3, n_fit=5))
+    assert short.n_fit == 4 and short.n_test == 1
 
 
 def _rows(estimator: str, domain: str, z: list[float], scale: float, df: float) -> pd.DataFrame:
@@ -122,3 +133,22 @@ def test_held_out_curves_drop_the_extrapolation_points() -> None:
     assert inner.n_fit == 6 and inner.n_test == 4
     np.testing.assert_array_equal(inner.x_test, curve.x_fit[6:])
     assert not np.isin(curve.x_test, np.concatenate([inner.x_fit, inner.x_test])).any()
+
+
+def test_msce_is_zero_for_calibrated_levels_and_known_for_a_too_wide_band() -> None:
+    levels = np.asarray(MSCE_LEVELS)
+    uniform = (np.arange(100_000) + 0.5) / 100_000  # central levels of a calibrated band
+    assert msce(uniform) < 1e-8
+    too_wide = np.zeros(10)  # every point at the centre: coverage 1 at every level
+    assert msce(too_wide) == pytest.approx(np.mean((1 - levels) ** 2))
+    assert len(levels) == 50 and levels[0] == 0.5 and levels[-1] == 0.99
+    assert np.isnan(msce(np.array([])))
+
+
+def test_calibration_table_has_msce_and_the_density_of_y() -> None:
+    df, z = 4.0, [0.0, 0.5, 3.0]
+    table = calibration_table(_rows("A", "IC", z, 0.1, df)).iloc[0]
+    u = 2 * stats.t.cdf(np.asarray(z), df) - 1
+    assert table["msce"] == pytest.approx(msce(u))
+    log_y = np.asarray(z) * 0.1
+    assert table["log_lik_y"] == pytest.approx(table["log_lik"] - log_y.mean())

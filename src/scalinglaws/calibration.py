@@ -3,9 +3,16 @@
 For each extrapolation point with predictive Student-t scale s and ν degrees of freedom around
 log ŷ (:mod:`scalinglaws.bands`), the point is inside the central band of level ℓ when
 |log y − log ŷ| ≤ t_{ν,(1+ℓ)/2}·s; the coverage of ℓ is the share of points inside. The
-log-likelihood is the mean Student-t log density of log y (a density in log space).
-:func:`held_out` builds curves whose "extrapolation points" are the last fit points, used to
-choose the band's global constants without looking at any Training=0 point.
+log-likelihood ``log_lik`` is the mean Student-t log density of log y (a density in log space,
+the space the bands live in); ``log_lik_y`` is the density of y itself, log p(y) = log p(log y)
+− log y (change of variables), i.e. ``log_lik`` minus the mean of log y over the scored points.
+The mean squared calibration error (MSCE) is the mean over the levels ℓ = 0.50, 0.51, …, 0.99
+of (coverage(ℓ) − ℓ)², pooled over the scored points, as NSL-PFN reports it (Lee et al. 2025,
+"Bayesian Neural Scaling Laws Extrapolation with Prior-Fitted Networks", ICML). Each point's
+central level u = 2·F_ν(|z|) − 1 (the smallest central band holding it) gives every coverage
+at once: coverage(ℓ) = share of points with u ≤ ℓ.
+:func:`early_part` (and :func:`held_out`) build curves whose "extrapolation points" are the last
+fit points, used to choose the band's constants without looking at any Training=0 point.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from scipy import stats
 from scalinglaws.curves import Curve
 
 LEVELS = (0.5, 0.8, 0.95)
+MSCE_LEVELS = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50, 0.51, …, 0.99
 GROUP = ["domain", "estimator"]
 
 
@@ -29,7 +37,28 @@ def coverage_column(level: float) -> str:
 
 def calibration_columns(levels: Sequence[float] = LEVELS) -> list[str]:
     """Columns of :func:`calibration_table`."""
-    return [*GROUP, "n", "n_no_band", *map(coverage_column, levels), "log_lik"]
+    return [
+        *GROUP, "n", "n_no_band", *map(coverage_column, levels), "msce", "log_lik", "log_lik_y",
+    ]  # fmt: skip
+
+
+def central_level(
+    y: np.ndarray, y_pred: np.ndarray, scale: np.ndarray, df: np.ndarray
+) -> np.ndarray:
+    """Per point, the level of the smallest central band holding it: 2·F_ν(|z|) − 1."""
+    z = np.abs(np.log(y) - np.log(y_pred)) / scale
+    return 2.0 * stats.t.cdf(z, df) - 1.0
+
+
+def msce(levels_of_points: np.ndarray, levels: Sequence[float] = MSCE_LEVELS) -> float:
+    """Mean over ``levels`` of (coverage − level)² given each point's :func:`central_level`
+    (NaN without points)."""
+    u = np.asarray(levels_of_points, dtype=float)
+    if u.size == 0:
+        return float("nan")
+    grid = np.asarray(levels, dtype=float)
+    coverage = (u[:, None] <= grid[None, :]).mean(axis=0)
+    return float(np.mean((coverage - grid) ** 2))
 
 
 def point_scores(
@@ -41,11 +70,12 @@ def point_scores(
         coverage_column(lv): (z <= stats.t.ppf(0.5 + lv / 2, df)).astype(float) for lv in levels
     }
     scores["log_lik"] = stats.t.logpdf(z, df) - np.log(scale)
+    scores["log_lik_y"] = scores["log_lik"] - np.log(y)
     return scores
 
 
 def calibration_table(predictions: pd.DataFrame, levels: Sequence[float] = LEVELS) -> pd.DataFrame:
-    """Coverage and mean log-likelihood per domain × estimator over the extrapolation rows.
+    """Coverage, MSCE and mean log-likelihoods per domain × estimator over the extrapolation rows.
 
     ``predictions`` has the columns of fitting.PREDICTION_COLUMNS (numbers). Rows without a band
     (NaN scale) are counted in ``n_no_band`` and left out of the averages.
@@ -59,8 +89,13 @@ def calibration_table(predictions: pd.DataFrame, levels: Sequence[float] = LEVEL
     )
     for column, values in scores.items():
         scored[column] = values
-    table = scored.groupby(GROUP, sort=True)[list(scores)].mean()
-    table["n"] = scored.groupby(GROUP, sort=True).size()
+    scored["level"] = central_level(
+        *(scored[c].to_numpy(float) for c in ("y_true", "y_pred", "log_scale", "log_df"))
+    )
+    grouped = scored.groupby(GROUP, sort=True)
+    table = grouped[list(scores)].mean()
+    table["n"] = grouped.size()
+    table["msce"] = grouped["level"].agg(msce)
     missing = rows[~has_band].groupby(GROUP, sort=True).size()
     table = table.join(missing.rename("n_no_band"), how="outer").reset_index()
     table["n"] = table["n"].fillna(0).astype(int)
@@ -86,3 +121,21 @@ def held_out(curves: Iterable[Curve], fraction: float) -> list[Curve]:
             )
         )
     return out
+
+
+EARLY_FRACTION = 0.7  # share of the fit points' log-x range kept by early_part
+
+
+def early_part(curve: Curve, fraction: float = EARLY_FRACTION) -> Curve:
+    """The curve's fit points with log x ≤ log x₁ + ``fraction``·(log xₙ − log x₁) as fit
+    points (at least min(4, n − 1) of them), its later fit points as test points.
+
+    Training=0 points are dropped, so nothing chosen on these curves can see them.
+    """
+    log_x = np.log(curve.x_fit)
+    cut = log_x[0] + fraction * (log_x[-1] - log_x[0])
+    keep = int(np.sum(log_x <= cut + 1e-12))
+    keep = min(max(keep, min(4, curve.n_fit - 1)), curve.n_fit - 1)
+    return Curve(
+        curve.key, curve.x_fit[:keep], curve.y_fit[:keep], curve.x_fit[keep:], curve.y_fit[keep:]
+    )

@@ -134,7 +134,13 @@ def check_estimators(estimators, domains):
                 fail(f"config: estimators: {name}, options for domain {domain}: {exc}")
 
 
-DATASETS = {name: load_dataset(name, entry) for name, entry in config["datasets"].items()}
+DATASETS = {
+    name: load_dataset(name, entry)
+    for name, entry in config["datasets"].items()
+    if entry["enabled"]
+}
+if not DATASETS:
+    fail("config: datasets: every dataset is switched off (enabled: false)")
 ALL_DOMAINS = sorted({d for ds in DATASETS.values() for d in ds["domains"]})
 check_estimators(config["estimators"], ALL_DOMAINS)
 

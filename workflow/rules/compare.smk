@@ -8,14 +8,24 @@ params.csv recording why.
 
 COMPARISONS = config["comparisons"]
 JOINT_LAW = config["joint_law"]
+# The compared law: comparisons.estimator; if empty, the first configured of the recommended
+# estimator and M4, else the first configured estimator.
+COMPARISON_ESTIMATOR = COMPARISONS.get("estimator") or next(
+    (
+        name
+        for name in (config.get("recommended_estimator"), "M4", *config["estimators"])
+        if name in config["estimators"]
+    ),
+    "M4",
+)
 
-if COMPARISONS["estimator"] not in config["estimators"]:
+if COMPARISON_ESTIMATOR not in config["estimators"]:
     fail(
-        f"config: comparisons: estimator {COMPARISONS['estimator']!r} is not among the "
+        f"config: comparisons: estimator {COMPARISON_ESTIMATOR!r} is not among the "
         f"configured estimators ({', '.join(config['estimators'])})"
     )
 for _name in JOINT_LAW["datasets"]:
-    if _name not in DATASETS:
+    if _name not in config["datasets"]:  # a dataset switched off (enabled: false) is skipped
         fail(f"config: joint_law: datasets: {_name!r} is not a dataset of config datasets")
 
 EXTRA_TARGETS.extend(
@@ -69,11 +79,11 @@ rule comparisons:
         mem_mb=1024,
         runtime=10,
     params:
-        estimator=COMPARISONS["estimator"],
+        estimator=COMPARISON_ESTIMATOR,
         scales=COMPARISONS["scales"],
         replicates=COMPARISONS["replicates"],
         seed=COMPARISONS["seed"],
-        code=library_code("compare.py", "uncertainty.py", "plots", "estimators"),
+        code=library_code("compare.py", "uncertainty.py", "bands.py", "plots", "estimators"),
     script:
         "../../scripts/compare.py"
 

@@ -15,6 +15,7 @@ from scalinglaws.estimators.m2 import M2
 from scalinglaws.estimators.m3 import M3
 from scalinglaws.estimators.m4 import M4
 from scalinglaws.estimators.median import Median
+from scalinglaws.estimators.stack import Stack
 
 ESTIMATORS: dict[str, type[Estimator]] = {
     "M1": M1,
@@ -24,8 +25,11 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "BNSL": BNSL,
     "BLEND": Blend,
     "MEDIAN": Median,
+    "STACK": Stack,
 }
-RECOMMENDED = "M4"  # the default estimator of the public API and the command line
+# The estimator users get by default (config.yaml `recommended_estimator`; see
+# docs/recommended_estimator.md for how it was chosen).
+RECOMMENDED = "STACK"
 
 
 def names() -> list[str]:
