@@ -291,10 +291,12 @@ def test_compare_finds_a_planted_crossover() -> None:
     cross = table["crossover_x"].iloc[0]
     assert cross == pytest.approx(CROSSOVER, rel=0.1)
     assert table["crossover_lo"].iloc[0] <= CROSSOVER <= table["crossover_hi"].iloc[0]
-    assert table["crossover_share"].iloc[0] > 0.9
+    # The crossover lies 4.6x beyond the data: replicates bent by the band's extrapolation
+    # term (compare.Drift) cross later than 1e6 or not at all about a quarter of the time.
+    assert table["crossover_share"].iloc[0] > 0.6
     assert table["better"].tolist() == ["B", "A"]  # B before the crossover, A after
-    far = table.iloc[1]
-    assert far["significant"] and far["diff_lo"] <= far["diff"] <= far["diff_hi"] < 0
+    far = table.iloc[1]  # two decades beyond the data: A ahead, within a wide interval
+    assert far["diff_lo"] <= far["diff"] < 0 < far["diff_hi"] and not far["significant"]
     assert far["diff"] == pytest.approx(far["pred_a"] - far["pred_b"])
 
 

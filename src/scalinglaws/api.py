@@ -31,7 +31,8 @@ from scalinglaws.compare import (
     FittedCurve,
     GridPredictions,
     crossover,
-    curve_seed,
+    fitted_curve,
+    paired,
     shared_fit_x,
     task_grid,
 )
@@ -40,7 +41,6 @@ from scalinglaws.errors import InputError, ScalingLawsError
 from scalinglaws.estimators import registry
 from scalinglaws.estimators.base import Law
 from scalinglaws.io import write_text_atomic
-from scalinglaws.uncertainty import bootstrap_params
 
 FORMAT = "scalinglaws.fit"
 FORMAT_VERSION = 1
@@ -356,11 +356,11 @@ def quantile_interval(samples: np.ndarray, level: float) -> tuple[np.ndarray, np
 
 
 def _fitted_curve(f: ScalingLawFit, model: str, replicates: int, seed: int) -> FittedCurve:
-    """The fit as compare.py's FittedCurve: its points, law and residual-bootstrap samples."""
+    """The fit as compare.py's FittedCurve: its points, law and bootstrap refits (part-wise
+    for a combination), bent by the band's extrapolation term shared by the pair's task."""
     curve = Curve(CurveKey("", "", model), f.x, f.y, np.empty(0), np.empty(0))
     cls = registry.ESTIMATORS[f.estimator]
-    samples = bootstrap_params(cls, f.params, f.x, f.y, replicates, curve_seed(seed, curve))
-    return FittedCurve(curve, f.law, dict(f.params), samples)
+    return fitted_curve(curve, cls, dict(f.params), replicates, seed)
 
 
 def compare(
@@ -377,8 +377,8 @@ def compare(
     """Which of two fitted laws predicts the lower loss at each target, and where they cross.
 
     Targets: ``at`` × the largest fit x of either fit, and the absolute ``x``. Per target:
-    Δ = ŷ_a − ŷ_b with its central ``level`` interval over residual-bootstrap parameter samples
-    of both fits (:func:`scalinglaws.uncertainty.bootstrap_params`), ``better`` (the lower ŷ)
+    Δ = ŷ_a − ŷ_b with its central ``level`` interval over the bootstrap refits of both fits
+    (:func:`scalinglaws.compare.fitted_curve`), ``better`` (the lower ŷ)
     and ``significant`` (the interval excludes 0). The crossover is the first sign change of Δ
     in [first shared fit x, largest target] (:func:`scalinglaws.compare.crossover`), with the
     interval of the samples' crossovers and the share of samples that have one.
@@ -396,11 +396,13 @@ def compare(
     fb = _fitted_curve(fit_b, b_name, replicates, seed)
     grid = task_grid([fa, fb], [targets[-1] / x_max])
     ga, gb = GridPredictions.of(fa, grid), GridPredictions.of(fb, grid)
-    cross, cross_samples = crossover(ga, gb, shared_fit_x(fa.curve, fb.curve), targets[-1])
+    apart = float(np.hypot(fa.noise, fb.noise))
+    cross, cross_samples = crossover(ga, gb, shared_fit_x(fa.curve, fb.curve), targets[-1], apart)
     found = cross_samples[np.isfinite(cross_samples)]
     c_lo, c_hi = quantile_interval(found[:, None], level)
     pa, pb = fa.predict(targets), fb.predict(targets)
-    lo, hi = quantile_interval(fa.predict_samples(targets) - fb.predict_samples(targets), level)
+    samples_a, samples_b = paired(fa.predict_samples(targets), fb.predict_samples(targets))
+    lo, hi = quantile_interval(samples_a - samples_b, level)
     better = np.where(pa < pb, a_name, np.where(pb < pa, b_name, "tie"))
     frame = pd.DataFrame({
         "model_a": a_name, "model_b": b_name, "estimator_a": fit_a.estimator,
