@@ -10,7 +10,7 @@ from typing import Any
 
 from _rulekit import log, log_to_file, read_text_csv
 
-from scalinglaws.compare import compare_all, fitted_curves, flip_table
+from scalinglaws.comparisons import compare_all, fitted_curves, flip_table
 from scalinglaws.curves import read_curves
 from scalinglaws.io import write_csv_atomic, write_text_atomic
 from scalinglaws.plots.compare import comparison_figure, task_slug

@@ -14,6 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import scalinglaws as sl
+from scalinglaws import api
 from scalinglaws.curves import COLUMNS
 from scalinglaws.estimators import registry
 from scalinglaws.estimators.m4 import m4_law
@@ -315,11 +316,8 @@ def test_compare_without_crossover_and_its_errors() -> None:
         sl.compare(a, "b")  # type: ignore[arg-type]
 
 
-def test_package_namespace_and_compare_as_function_and_module() -> None:
+def test_package_namespace_and_compare_as_function() -> None:
     assert set(sl.__all__) <= set(dir(sl))
     assert {"fit", "load", "forecast", "compare", "ScalingLawFit", "__version__"} <= set(sl.__all__)
-    from scalinglaws import compare as module
-
-    assert module is sl.compare and callable(sl.compare)
-    assert module.crossover is not None and module.FittedCurve is not None  # still the module
+    assert sl.compare is api.compare
     assert "fit_a" in str(inspect.signature(sl.compare))

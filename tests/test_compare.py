@@ -1,4 +1,4 @@
-"""Tests of scalinglaws.compare on synthetic M2 curves with a known crossover."""
+"""Tests of scalinglaws.comparisons on synthetic M2 curves with a known crossover."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalinglaws import compare as cm
+from scalinglaws import comparisons as cm
 from scalinglaws.curves import Curve, CurveKey
 from scalinglaws.estimators import registry
 from scalinglaws.estimators.m2 import power_law

@@ -8,9 +8,8 @@ The library behind the Snakemake workflow; importable without Snakemake. The pub
     sl.forecast("curves.csv", at=[10])    # every curve at 10× its largest x, with bands
     sl.compare(fit_a, fit_b, at=[10])     # predicted difference, its interval, the crossover
 
-(:mod:`scalinglaws.api`, :mod:`scalinglaws.forecasting`). ``sl.compare`` is the module
-:mod:`scalinglaws.compare` (the workflow's comparisons), made callable as
-:func:`scalinglaws.api.compare`, so that both uses of the name keep working.
+(:mod:`scalinglaws.api`, :mod:`scalinglaws.forecasting`; the workflow's pairwise comparisons
+of a whole dataset are in :mod:`scalinglaws.comparisons`).
 
 Reference: Alabdulmohsin, Neyshabur, Zhai, "Revisiting Neural Scaling Laws in
 Language and Vision", NeurIPS 2022 (arXiv:2209.06640).
@@ -18,15 +17,9 @@ Language and Vision", NeurIPS 2022 (arXiv:2209.06640).
 
 from __future__ import annotations
 
-import inspect
-import types
-from typing import Any
-
 __version__ = "0.1.0"
 
-from scalinglaws import api as _api
-from scalinglaws import compare as _comparisons
-from scalinglaws.api import COMPARE_COLUMNS, ScalingLawFit, fit, load
+from scalinglaws.api import COMPARE_COLUMNS, ScalingLawFit, compare, fit, load
 from scalinglaws.bands import BandSettings
 from scalinglaws.curves import Curve, CurveKey
 from scalinglaws.errors import FitError, InputError, ScalingLawsError
@@ -38,20 +31,6 @@ from scalinglaws.forecasting import (
     forecast_fits,
     load_curves,
 )
-
-
-class _CallableModule(types.ModuleType):
-    """The module :mod:`scalinglaws.compare`, callable as :func:`scalinglaws.api.compare`."""
-
-    def __call__(self, fit_a: ScalingLawFit, fit_b: ScalingLawFit, *args: Any, **kwargs: Any):
-        """sl.compare(fit_a, fit_b, at=(2, 10, 100), x=None, level=0.95, ...): see
-        :func:`scalinglaws.api.compare`."""
-        return _api.compare(fit_a, fit_b, *args, **kwargs)
-
-
-_comparisons.__class__ = _CallableModule
-_comparisons.__signature__ = inspect.signature(_api.compare)
-compare = _comparisons
 
 __all__ = [
     "COMPARE_COLUMNS",

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.bands import BandSettings, predictive
-from scalinglaws.compare import (
+from scalinglaws.comparisons import (
     FittedCurve,
     GridPredictions,
     crossover,
@@ -356,7 +356,7 @@ def quantile_interval(samples: np.ndarray, level: float) -> tuple[np.ndarray, np
 
 
 def _fitted_curve(f: ScalingLawFit, model: str, replicates: int, seed: int) -> FittedCurve:
-    """The fit as compare.py's FittedCurve: its points, law and bootstrap refits (part-wise
+    """The fit as comparisons.FittedCurve: its points, law and bootstrap refits (part-wise
     for a combination), bent by the band's extrapolation term shared by the pair's task."""
     curve = Curve(CurveKey("", "", model), f.x, f.y, np.empty(0), np.empty(0))
     cls = registry.ESTIMATORS[f.estimator]
@@ -378,9 +378,9 @@ def compare(
 
     Targets: ``at`` × the largest fit x of either fit, and the absolute ``x``. Per target:
     Δ = ŷ_a − ŷ_b with its central ``level`` interval over the bootstrap refits of both fits
-    (:func:`scalinglaws.compare.fitted_curve`), ``better`` (the lower ŷ)
+    (:func:`scalinglaws.comparisons.fitted_curve`), ``better`` (the lower ŷ)
     and ``significant`` (the interval excludes 0). The crossover is the first sign change of Δ
-    in [first shared fit x, largest target] (:func:`scalinglaws.compare.crossover`), with the
+    in [first shared fit x, largest target] (:func:`scalinglaws.comparisons.crossover`), with the
     interval of the samples' crossovers and the share of samples that have one.
     One row per target, columns :data:`COMPARE_COLUMNS`.
     """

@@ -1,6 +1,6 @@
 """Pairwise comparisons of models by their laws, and the two-variable law L(N, D).
 
-See scalinglaws.compare and scalinglaws.joint_law. Both rules write their outputs for every
+See scalinglaws.comparisons and scalinglaws.joint_law. Both rules write their outputs for every
 dataset: a dataset without two fitted models per task gets empty comparison tables with a
 note, and one not declared in joint_law.datasets (or whose N column cannot be read) gets a
 params.csv recording why.
@@ -83,7 +83,7 @@ rule comparisons:
         scales=COMPARISONS["scales"],
         replicates=COMPARISONS["replicates"],
         seed=COMPARISONS["seed"],
-        code=library_code("compare.py", "uncertainty.py", "bands.py", "plots", "estimators"),
+        code=library_code("comparisons.py", "uncertainty.py", "bands.py", "plots", "estimators"),
     script:
         "../../scripts/compare.py"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglaws.compare import TaskComparison
+from scalinglaws.comparisons import TaskComparison
 from scalinglaws.joint_law import JointFit, compute_optimal, log_law
 from scalinglaws.plots.theme import EXTRAPOLATION_COLOR, X_LABEL, Y_LABEL, figure, save
 from scalinglaws.uncertainty import percentile_interval
