@@ -25,6 +25,9 @@ def main(smk: Any) -> None:
     fitted, notes = fitted_curves(
         curves, scores, estimator, int(smk.params.replicates), int(smk.params.seed)
     )
+    dropped = sum(f.dropped for f in fitted)
+    log(f"{estimator}: {dropped} of {int(smk.params.replicates) * len(fitted)} bootstrap "
+        "replicates left out (not a valid fit of the law)")  # fmt: skip
     table, tasks, more = compare_all(fitted, estimator, scales)
     notes += more
     flips = flip_table(table, fitted)

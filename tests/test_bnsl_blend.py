@@ -160,19 +160,20 @@ def test_median_of_the_members_left_after_failures() -> None:
         median.fit(X, y)
 
 
-def test_median_band_follows_the_middle_member() -> None:
-    from scalinglaws.bands import Predictive, _median_part
+def test_combination_bands_are_centred_on_the_combined_law() -> None:
+    # A combination's band is built from its own combined law and residuals (scalinglaws.bands);
+    # its parts only set the number of identified parameters.
+    from scalinglaws.bands import BandSettings, predictive
+    from scalinglaws.estimators import registry
 
-    parts = [
-        (1 / 3, Predictive(np.array([0.0, 3.0]), np.array([0.1, 0.1]), 5.0)),
-        (1 / 3, Predictive(np.array([1.0, 1.0]), np.array([0.2, 0.2]), 7.0)),
-        (1 / 3, Predictive(np.array([2.0, 2.0]), np.array([0.3, 0.3]), 9.0)),
-    ]
-    band = _median_part(parts)
-    assert np.allclose(band.center, [1.0, 2.0]) and np.allclose(band.scale, [0.2, 0.3])
-    assert band.df == 5.0
-    two = _median_part(parts[:2])
-    assert np.allclose(two.center, [0.5, 2.0]) and np.allclose(two.scale, [0.15, 0.15])
+    curve = _curve()
+    x_far = curve.x_test * 10.0
+    for name in ("BLEND", "MEDIAN"):
+        result = registry.make(name).fit(curve.x_fit, curve.y_fit)
+        cls = registry.ESTIMATORS[name]
+        band = predictive(cls, result.params, curve.x_fit, curve.y_fit, x_far, BandSettings())
+        assert np.allclose(band.center, np.log(result.predict(x_far)), rtol=1e-9)
+        assert np.all(np.isfinite(band.scale) & (band.scale > 0))
 
 
 @pytest.mark.parametrize("name", ["BNSL", "BLEND", "MEDIAN"])

@@ -64,12 +64,13 @@ class BandConstants:
 BAND_CONSTANTS: dict[str, BandConstants] = {
     "M1": BandConstants(1.4, 0.5, 2.0),  # backtest MSCE 0.0345
     "M2": BandConstants(0.7, 0.4, 10.0),  # backtest MSCE 0.0174
-    "M3": BandConstants(0.7, 0.5, 3.0),  # backtest MSCE 0.0234
-    "M4": BandConstants(0.7, 0.3, 3.0),  # backtest MSCE 0.0178
-    "BNSL": BandConstants(2.0, 0.1, 2.0),  # backtest MSCE 0.0249
-    "BLEND": BandConstants(2.0, 0.15, 10.0),  # backtest MSCE 0.0145
-    "MEDIAN": BandConstants(1.0, 0.25, 10.0),  # backtest MSCE 0.0120
-    "default": BandConstants(1.0, 0.4, 10.0),  # backtest MSCE 0.0056 (all estimators pooled)
+    "M3": BandConstants(0.7, 0.5, 3.0),  # backtest MSCE 0.0235
+    "M4": BandConstants(0.7, 0.4, 10.0),  # backtest MSCE 0.0185
+    "BNSL": BandConstants(2.0, 0.1, 2.0),  # backtest MSCE 0.0265
+    "BLEND": BandConstants(1.4, 0.15, 3.0),  # backtest MSCE 0.0159
+    "MEDIAN": BandConstants(0.7, 0.3, 10.0),  # backtest MSCE 0.0182
+    "STACK": BandConstants(1.4, 0.2, 10.0),  # backtest MSCE 0.0144
+    "default": BandConstants(1.0, 0.3, 5.0),  # backtest MSCE 0.0058 (all estimators pooled)
 }
 
 

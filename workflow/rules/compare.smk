@@ -8,9 +8,15 @@ params.csv recording why.
 
 COMPARISONS = config["comparisons"]
 JOINT_LAW = config["joint_law"]
-# The compared law: comparisons.estimator, else the recommended estimator, else M4.
-COMPARISON_ESTIMATOR = (
-    COMPARISONS.get("estimator") or config.get("recommended_estimator") or "M4"
+# The compared law: comparisons.estimator; if empty, the first configured of the recommended
+# estimator and M4, else the first configured estimator.
+COMPARISON_ESTIMATOR = COMPARISONS.get("estimator") or next(
+    (
+        name
+        for name in (config.get("recommended_estimator"), "M4", *config["estimators"])
+        if name in config["estimators"]
+    ),
+    "M4",
 )
 
 if COMPARISON_ESTIMATOR not in config["estimators"]:
