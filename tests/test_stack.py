@@ -164,3 +164,15 @@ def test_learnt_weights_find_the_member_that_predicts_the_held_out_points() -> N
     assert weights == (0.0, 0.0, 1.0, 0.0)
     m4_rmse = float(np.sqrt(np.mean((logs[2] - log_y) ** 2)))
     assert references == pytest.approx({"A": m4_rmse, "B": m4_rmse}, rel=1e-12)
+
+
+def test_losses_below_the_notebook_margin_fit() -> None:
+    """y = 2e-4 + 0.05 x^-0.3 (issue 14): M2, M4 and BNSL recover it to < 1e-9 beyond the fit
+    region, M3 (a different form) misses by 0.115, so STACK, with 0.05 on M3, is off by
+    ≈ 0.05 × 0.115 there (measured 0.0057) and describes its fit points to < 1e-3."""
+    x = np.geomspace(1e3, 1e7, 12)
+    x_far = np.geomspace(1e7, 1e8, 5)
+    result = Stack().fit(x, 2e-4 + 0.05 * x**-0.3)
+    y_far = 2e-4 + 0.05 * x_far**-0.3
+    assert np.sqrt(np.mean(np.log(result.predict(x) / (2e-4 + 0.05 * x**-0.3)) ** 2)) < 1e-3
+    assert np.sqrt(np.mean(np.log(result.predict(x_far) / y_far) ** 2)) < 0.01
