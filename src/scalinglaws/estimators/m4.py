@@ -38,8 +38,8 @@ Options (``err_0``, ``up_bound`` and ``lo_bound`` are in loss units):
 
 ``drop_max_loss=True`` is the paper's protocol as its code comment describes it: drop the fit
 point with the largest loss and hold ε_0 fixed at that loss (``err_0`` and ``update_err_0`` are
-then ignored). It reproduces 6 of the 10 NMT and BIG-Bench M4 RMSEs of Tables 2-3 that the
-notebook's settings miss.
+then ignored). Under it more of the paper's printed NMT and BIG-Bench RMSEs match than under
+the notebook's settings (docs/reproduction.md).
 Prediction solves w = β x^c (ε_0 − ε_∞ − w)^α for w ∈ [0, ε_0 − ε_∞] exactly (the official code
 searches a grid of 10,000 points) and returns ε_∞ + w.
 """
