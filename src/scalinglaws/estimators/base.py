@@ -51,10 +51,9 @@ class FitResult:
     message: str = ""
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Predicted loss at ``x`` (any shape of positive sizes)."""
-        x = np.asarray(x, dtype=float)
-        with np.errstate(all="ignore"):
-            return np.asarray(self.predictor(x), dtype=float)
+        """Predicted loss at ``x`` (any shape); NaN where x is outside the laws' domain
+        0 < x < inf (NaN, 0, negative or infinite x), for every estimator."""
+        return in_domain(self.predictor, np.asarray(x, dtype=float))
 
     @classmethod
     def of_law(
@@ -98,7 +97,8 @@ class Estimator(ABC):
     param_bounds: ClassVar[ParamBounds | None] = None
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        """Fit the law to points ``(x, y)``; x need not be sorted but must be unique and > 0."""
+        """Fit the law to points ``(x, y)``: 1-D arrays of one length (other shapes are
+        refused), x unique and > 0 (in any order), y > 0, all finite."""
         x, y = _checked_points(x, y, self.min_points)
         try:
             with np.errstate(all="ignore"):
@@ -128,6 +128,17 @@ class Estimator(ABC):
     @abstractmethod
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """Fit to sorted, unique, positive ``x`` and positive ``y``."""
+
+
+def in_domain(function: Predictor, x: np.ndarray) -> np.ndarray:
+    """``function(x)`` where 0 < x < inf, NaN elsewhere (same shape as ``x``)."""
+    inside = np.isfinite(x) & (x > 0)
+    with np.errstate(all="ignore"):
+        if inside.all():
+            return np.asarray(function(x), dtype=float)
+        out = np.full(x.shape, np.nan)
+        out[inside] = np.asarray(function(x[inside]), dtype=float)
+    return out
 
 
 def square_log_objective(y: np.ndarray, y_fit: np.ndarray) -> float:
@@ -180,10 +191,21 @@ def check_fit_region(name: str, x: np.ndarray, y: np.ndarray, y_fit: np.ndarray)
         )
 
 
+def _vector(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` as a 1-D float array; FitError for other shapes or non-numbers (a 2-D array
+    is not flattened: its two orders would give two different fits)."""
+    try:
+        array = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise FitError(f"{name} must be numbers, got {type(values).__name__}") from None
+    if array.ndim != 1:
+        raise FitError(f"{name} must be a 1-D array of fit points, got shape {array.shape}")
+    return array
+
+
 def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Return float copies of (x, y) sorted by x, or raise FitError saying what is wrong."""
-    x = np.asarray(x, dtype=float).ravel()
-    y = np.asarray(y, dtype=float).ravel()
+    x, y = _vector(x, "x"), _vector(y, "y")
     if x.shape != y.shape:
         raise FitError(f"x and y differ in length ({x.size} vs {y.size})")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
