@@ -8,6 +8,8 @@ each restores the good batch files first.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -340,3 +342,34 @@ def test_a_fit_that_misses_its_points_fails_and_the_rest_stay_intact() -> None:
     assert "fit-region log-RMSE" in rows.loc[("rising", "M3"), "error"]
     assert "the fit does not describe its own points" in rows.loc[("rising", "M3"), "error"]
     assert (rows.loc["plain", "status"] == "ok").all()
+
+
+# --------------------------------------------------------------------------------------------
+# The command line: exit 2 with one error line
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--estimator", "M5"], "scalinglaws: error: unknown estimator 'M5'; registered: M1"),
+        (
+            ["--config", "bad.yaml"],
+            "scalinglaws: error: " + must("M4", "max_iterations", WHOLE_1, "-5"),
+        ),
+        (["missing.csv"], "scalinglaws: error: missing.csv: file not found"),
+    ],
+)
+def test_command_line_errors_exit_2_with_one_line(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    (tmp_path / "bad.yaml").write_text("estimators:\n  M4:\n    options: {max_iterations: -5}\n")
+    command = shutil.which("scalinglaws", path=str(Path(sys.executable).parent))
+    assert command is not None
+    files = [] if args == ["missing.csv"] else [str(REPO / ".test/data/vision.csv")]
+    done = subprocess.run(
+        [command, "fit", *files, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith(expected) and len(done.stderr.splitlines()) == 1
