@@ -7,6 +7,7 @@ each restores the good batch files first.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -373,3 +374,27 @@ def test_command_line_errors_exit_2_with_one_line(
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith(expected) and len(done.stderr.splitlines()) == 1
+
+
+def test_overflow_is_a_clear_reason_not_an_unexpected_error() -> None:
+    curve = next(
+        c for c in read_curves(sorted(REPO.glob("data/benchmark/*.csv")))
+        if c.key.label == "IC / cal_25 / BiT/101/3"
+    )  # fmt: skip
+    y = curve.y_fit * 1e6
+    assert registry.make("M2").fit(curve.x_fit, y).params["beta"] > 0  # relative margins: ok
+    with pytest.raises(FitError) as info:
+        registry.make("M2", margins="notebook").fit(curve.x_fit, y)
+    assert str(info.value).startswith("M2: the fit left floating-point range (OverflowError")
+    assert "use margins='relative'" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "name"), [(1e-320, "y"), (1e301, "y")])
+def test_values_beyond_floating_point_range_are_refused_by_the_api(value: float, name: str) -> None:
+    y = Y.copy()
+    y[5] = value
+    for estimator in ("M1", "M3"):
+        with pytest.raises(
+            FitError, match=re.escape(f"{name} value {value!r} is outside [1e-300, 1e+300]")
+        ):
+            sl.fit(X, y, estimator)

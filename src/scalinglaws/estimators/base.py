@@ -29,6 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from scalinglaws.curves import VALUE_RANGE  # where logs and powers stay exact
 from scalinglaws.errors import FitError
 
 FIT_FACTOR = 3.0  # a fit may be this many times worse than a straight line in log-log ...
@@ -105,6 +106,8 @@ class Estimator(ABC):
                 result = self._fit(x, y)
         except FitError:
             raise
+        except (OverflowError, FloatingPointError) as exc:
+            raise FitError(self._overflow_reason(exc, y)) from exc
         except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
             raise FitError(f"{self.name} fit raised {type(exc).__name__}: {exc}") from exc
         bad = [k for k, v in result.params.items() if not np.isfinite(v)]
@@ -112,6 +115,19 @@ class Estimator(ABC):
             raise FitError(f"{self.name} fit gave non-finite parameters: {', '.join(bad)}")
         check_fit_region(self.name, x, y, result.predict(x))
         return result
+
+    def _overflow_reason(self, exc: ArithmeticError, y: np.ndarray) -> str:
+        """Why a fit left floating-point range, with the losses' span (and the margins hint)."""
+        reason = (
+            f"{self.name}: the fit left floating-point range ({type(exc).__name__}: {exc}) "
+            f"on losses in [{y.min():.4g}, {y.max():.4g}]"
+        )
+        if getattr(self, "margins", None) == "notebook":
+            reason += (
+                "; margins='notebook' takes absolute steps sized for losses near 1: "
+                "use margins='relative'"
+            )
+        return reason
 
     @classmethod
     def band_parts(
@@ -212,6 +228,14 @@ def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.n
         raise FitError("x and y must be finite")
     if np.any(x <= 0) or np.any(y <= 0):
         raise FitError("x and y must be positive (the laws are fitted in log space)")
+    for name, values in (("x", x), ("y", y)):
+        outside = (values < VALUE_RANGE[0]) | (values > VALUE_RANGE[1])
+        if outside.any():
+            value = float(values[np.argmax(outside)])
+            raise FitError(
+                f"{name} value {value!r} is outside [{VALUE_RANGE[0]:g}, "
+                f"{VALUE_RANGE[1]:g}], where logs and powers stay exact"
+            )
     order = np.argsort(x, kind="stable")
     x, y = x[order], y[order]
     if np.any(np.diff(x) == 0):
