@@ -33,6 +33,14 @@ def log(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def fail(message: str) -> None:
+    """End the job with ``message`` alone (no traceback), in its log and on the console."""
+    log(message)
+    if sys.__stderr__ is not None and sys.stderr is not sys.__stderr__:
+        print(message, file=sys.__stderr__)
+    raise SystemExit(1)
+
+
 def read_text_csv(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A CSV written by this workflow, every cell as its exact text; checks the header."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -159,7 +159,7 @@ def test_plot_draws_points_law_and_band_on_given_or_new_axes() -> None:
         (lambda: sl.fit(X[:2], m4_truth(X[:2]), "M2"), r"at least 3 fit points"),
         (lambda: sl.fit(X, m4_truth(X), "M2").interval(1e7, 1.5), r"level must lie in \(0, 1\)"),
         (lambda: sl.fit(X, m4_truth(X), "M2").interval(1e7, 0), r"level must lie in \(0, 1\)"),
-        (lambda: sl.fit(X, m4_truth(X), "M2").predict(-1.0), r"x must hold positive"),
+        (lambda: sl.fit(X, m4_truth(X), "M2").predict("abc"), r"x must be numbers"),
     ],
 )
 def test_invalid_input_raises_the_librarys_clear_errors(call, message: str) -> None:

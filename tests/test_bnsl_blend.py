@@ -188,11 +188,11 @@ def test_fit_never_reads_the_extrapolation_points(name: str) -> None:
 
 
 def test_bad_options_and_inputs_raise_clear_errors() -> None:
-    with pytest.raises(FitError, match="breaks must be 0, 1 or 2"):
+    with pytest.raises(ScalingLawsError, match="option breaks must be one of 0, 1, 2; got 3"):
         BNSL(breaks=3)
     with pytest.raises(FitError, match="needs at least 4 fit points, got 3"):
         BNSL(breaks=1).fit(X[:3], 0.1 + X[:3] ** -0.3)
-    with pytest.raises(FitError, match="weight must lie in"):
+    with pytest.raises(ScalingLawsError, match=r"weight must be a number in \[0, 1\]; got 1.5"):
         Blend(weight=1.5)
     with pytest.raises(ScalingLawsError, match="no option"):
         registry.make("BNSL", sharpness=1.0)

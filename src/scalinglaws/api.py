@@ -39,7 +39,7 @@ from scalinglaws.comparisons import (
 from scalinglaws.curves import Curve, CurveKey
 from scalinglaws.errors import InputError, ScalingLawsError
 from scalinglaws.estimators import registry
-from scalinglaws.estimators.base import Law
+from scalinglaws.estimators.base import Law, in_domain
 from scalinglaws.io import write_text_atomic
 
 FORMAT = "scalinglaws.fit"
@@ -85,6 +85,14 @@ def checked_level(level: object, name: str = "level") -> float:
     if not 0.0 < value < 1.0:
         raise InputError(f"{name} must lie in (0, 1), e.g. 0.8 for an 80 % band; got {level!r}")
     return value
+
+
+def number_array(values: object, name: str) -> np.ndarray:
+    """``values`` as a float array of any shape; InputError if they are not numbers."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers, got {type(values).__name__}") from None
 
 
 def positive_array(values: object, name: str, *, one_d: bool = True) -> np.ndarray:
@@ -167,27 +175,36 @@ class ScalingLawFit:
         return float(np.sqrt(np.mean(residuals**2)))
 
     def predict(self, x: object) -> np.ndarray:
-        """ŷ(x) = law(θ, x) for positive ``x`` of any shape (a scalar gives a numpy scalar)."""
-        points = positive_array(x, "x", one_d=False)
-        with np.errstate(all="ignore"):
-            out = np.asarray(self.law(self.params, points), dtype=float)
-        return np.broadcast_to(out, points.shape).copy()[()]
+        """ŷ(x) = law(θ, x) for ``x`` of any shape (a scalar gives a numpy scalar); NaN where
+        x is outside the domain 0 < x < inf (NaN, 0, negative or infinite x), for every
+        estimator. Non-numeric x raises InputError."""
+        points = number_array(x, "x")
+
+        def law(z: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(self.law(self.params, z), z.shape)
+
+        return in_domain(law, points).copy()[()]
 
     def interval(
         self, x: object, level: float = 0.8, bands: BandSettings | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The central ``level`` predictive band (lo, hi) of y at ``x``.
+        """The central ``level`` predictive band (lo, hi) of y at ``x``; NaN (both) where x
+        is outside the domain 0 < x < inf, as for :meth:`predict`.
 
         log y ~ log ŷ(x) + s(x)·t_ν (:func:`scalinglaws.bands.predictive`; ``bands`` sets the
         bootstrap replicates, seed and extrapolation prior, default :class:`BandSettings`).
         """
         level = checked_level(level)
-        points = positive_array(x, "x", one_d=False)
-        settings = replace(bands or BandSettings(), level=level)
-        cls = registry.ESTIMATORS[self.estimator]
-        band = predictive(cls, self.params, self.x, self.y, points.reshape(-1), settings)
-        with np.errstate(over="ignore", invalid="ignore"):  # an unbounded band becomes inf
-            lo, hi = band.interval(level)
+        points = number_array(x, "x")
+        flat = points.reshape(-1)
+        inside = np.isfinite(flat) & (flat > 0)
+        lo, hi = np.full(flat.shape, np.nan), np.full(flat.shape, np.nan)
+        if inside.any():
+            settings = replace(bands or BandSettings(), level=level)
+            cls = registry.ESTIMATORS[self.estimator]
+            band = predictive(cls, self.params, self.x, self.y, flat[inside], settings)
+            with np.errstate(over="ignore", invalid="ignore"):  # an unbounded band becomes inf
+                lo[inside], hi[inside] = band.interval(level)
         return lo.reshape(points.shape)[()], hi.reshape(points.shape)[()]
 
     def plot(self, ax: Any = None, *, level: float = 0.8, extend: float = 10.0) -> Any:

@@ -1,5 +1,6 @@
 rule merge:
-    """Concatenate the per-batch scores, predictions and forecasts of a dataset, sorted."""
+    """Concatenate the per-batch scores, predictions and forecasts of a dataset, sorted,
+    after checking that every batch file holds every row it owes (`plans`)."""
     input:
         scores=batch_outputs("scores"),
         predictions=batch_outputs("predictions"),
@@ -27,6 +28,9 @@ rule merge:
     resources:
         mem_mb=1024,
         runtime=10,
+    params:
+        plans=batch_plans,
+        code=library_code("batches.py"),
     script:
         "../../scripts/merge.py"
 

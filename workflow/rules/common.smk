@@ -109,9 +109,10 @@ def load_dataset(name, entry):
     batches = {}
     for curve in curves:
         batch = batches.setdefault(
-            batch_of(curve.key), {"curves": {}, "domains": set(), "files": set()}
+            batch_of(curve.key), {"curves": {}, "keys": [], "domains": set(), "files": set()}
         )
         batch["curves"][curve.key.slug] = curve_digest(curve)
+        batch["keys"].append([curve.key.domain, curve.key.task, curve.key.model])
         batch["domains"].add(curve.key.domain)
         batch["files"].update(sources[(curve.key.domain, curve.key.task, curve.key.model)])
     for batch in batches.values():
@@ -249,6 +250,22 @@ def batch_outputs(kind):
         )
 
     return inputs
+
+
+def batch_plans(wildcards):
+    """Per batch (in the order of batch_outputs), the rows its files owe
+    (scalinglaws.batches.BatchPlan): the merge checks every batch file against them."""
+    batches = DATASETS[wildcards.dataset]["batches"]
+    return [
+        {
+            "curves": sorted(batches[batch]["keys"]),
+            "estimators": list(config["estimators"]),
+            "forecast_estimators": FORECAST["estimators"],
+            "scales": FORECAST["scales"],
+            "x": FORECAST["x"],
+        }
+        for batch in sorted(batches)
+    ]
 
 
 def batch_curves(wildcards):

@@ -23,6 +23,10 @@ SYNTHETIC_ESTIMATORS = {
     }
     for name, spec in config["estimators"].items()
 }
+if config["synthetic"]["enabled"]:  # bad options stop the run before any job
+    check_estimators(
+        {name: {"options": opts} for name, opts in SYNTHETIC_ESTIMATORS.items()}, ["synthetic"]
+    )
 
 
 rule synthetic:

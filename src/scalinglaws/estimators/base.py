@@ -29,6 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from scalinglaws.curves import VALUE_RANGE  # where logs and powers stay exact
 from scalinglaws.errors import FitError
 
 FIT_FACTOR = 3.0  # a fit may be this many times worse than a straight line in log-log ...
@@ -51,10 +52,9 @@ class FitResult:
     message: str = ""
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Predicted loss at ``x`` (any shape of positive sizes)."""
-        x = np.asarray(x, dtype=float)
-        with np.errstate(all="ignore"):
-            return np.asarray(self.predictor(x), dtype=float)
+        """Predicted loss at ``x`` (any shape); NaN where x is outside the laws' domain
+        0 < x < inf (NaN, 0, negative or infinite x), for every estimator."""
+        return in_domain(self.predictor, np.asarray(x, dtype=float))
 
     @classmethod
     def of_law(
@@ -98,13 +98,16 @@ class Estimator(ABC):
     param_bounds: ClassVar[ParamBounds | None] = None
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        """Fit the law to points ``(x, y)``; x need not be sorted but must be unique and > 0."""
+        """Fit the law to points ``(x, y)``: 1-D arrays of one length (other shapes are
+        refused), x unique and > 0 (in any order), y > 0, all finite."""
         x, y = _checked_points(x, y, self.min_points)
         try:
             with np.errstate(all="ignore"):
                 result = self._fit(x, y)
         except FitError:
             raise
+        except (OverflowError, FloatingPointError) as exc:
+            raise FitError(self._overflow_reason(exc, y)) from exc
         except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
             raise FitError(f"{self.name} fit raised {type(exc).__name__}: {exc}") from exc
         bad = [k for k, v in result.params.items() if not np.isfinite(v)]
@@ -112,6 +115,19 @@ class Estimator(ABC):
             raise FitError(f"{self.name} fit gave non-finite parameters: {', '.join(bad)}")
         check_fit_region(self.name, x, y, result.predict(x))
         return result
+
+    def _overflow_reason(self, exc: ArithmeticError, y: np.ndarray) -> str:
+        """Why a fit left floating-point range, with the losses' span (and the margins hint)."""
+        reason = (
+            f"{self.name}: the fit left floating-point range ({type(exc).__name__}: {exc}) "
+            f"on losses in [{y.min():.4g}, {y.max():.4g}]"
+        )
+        if getattr(self, "margins", None) == "notebook":
+            reason += (
+                "; margins='notebook' takes absolute steps sized for losses near 1: "
+                "use margins='relative'"
+            )
+        return reason
 
     @classmethod
     def band_parts(
@@ -128,6 +144,17 @@ class Estimator(ABC):
     @abstractmethod
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """Fit to sorted, unique, positive ``x`` and positive ``y``."""
+
+
+def in_domain(function: Predictor, x: np.ndarray) -> np.ndarray:
+    """``function(x)`` where 0 < x < inf, NaN elsewhere (same shape as ``x``)."""
+    inside = np.isfinite(x) & (x > 0)
+    with np.errstate(all="ignore"):
+        if inside.all():
+            return np.asarray(function(x), dtype=float)
+        out = np.full(x.shape, np.nan)
+        out[inside] = np.asarray(function(x[inside]), dtype=float)
+    return out
 
 
 def square_log_objective(y: np.ndarray, y_fit: np.ndarray) -> float:
@@ -180,16 +207,35 @@ def check_fit_region(name: str, x: np.ndarray, y: np.ndarray, y_fit: np.ndarray)
         )
 
 
+def _vector(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` as a 1-D float array; FitError for other shapes or non-numbers (a 2-D array
+    is not flattened: its two orders would give two different fits)."""
+    try:
+        array = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise FitError(f"{name} must be numbers, got {type(values).__name__}") from None
+    if array.ndim != 1:
+        raise FitError(f"{name} must be a 1-D array of fit points, got shape {array.shape}")
+    return array
+
+
 def _checked_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Return float copies of (x, y) sorted by x, or raise FitError saying what is wrong."""
-    x = np.asarray(x, dtype=float).ravel()
-    y = np.asarray(y, dtype=float).ravel()
+    x, y = _vector(x, "x"), _vector(y, "y")
     if x.shape != y.shape:
         raise FitError(f"x and y differ in length ({x.size} vs {y.size})")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise FitError("x and y must be finite")
     if np.any(x <= 0) or np.any(y <= 0):
         raise FitError("x and y must be positive (the laws are fitted in log space)")
+    for name, values in (("x", x), ("y", y)):
+        outside = (values < VALUE_RANGE[0]) | (values > VALUE_RANGE[1])
+        if outside.any():
+            value = float(values[np.argmax(outside)])
+            raise FitError(
+                f"{name} value {value!r} is outside [{VALUE_RANGE[0]:g}, "
+                f"{VALUE_RANGE[1]:g}], where logs and powers stay exact"
+            )
     order = np.argsort(x, kind="stable")
     x, y = x[order], y[order]
     if np.any(np.diff(x) == 0):

@@ -33,7 +33,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators._members import fit_members, member_bounds, member_params
-from scalinglaws.estimators._options import AUTO
+from scalinglaws.estimators._options import AUTO, member_options, number_option
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
 from scalinglaws.estimators.m4 import M4, m4_law
@@ -87,12 +87,14 @@ class Blend(Estimator):
         breaks: int = 1,
         margins: str = "relative",
     ) -> None:
-        if not 0.0 <= weight <= 1.0:
-            raise FitError(f"BLEND: weight must lie in [0, 1], got {weight!r}")
-        self.weight = float(weight)
-        self.members = (
-            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
-            BNSL(breaks=breaks),
+        """``weight`` ∈ [0, 1] of M4; the other options are the members' (checked by them)."""
+        self.weight = number_option("BLEND", "weight", weight, 0.0, 1.0)
+        self.members = member_options(
+            "BLEND",
+            lambda: (
+                M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
+                BNSL(breaks=breaks),
+            ),
         )
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglaws.errors import FitError
+from scalinglaws.estimators._options import choice_option, int_option
 from scalinglaws.estimators.base import Estimator, FitResult, unit_free
 
 C0_RANGE = (-1.0, 4.0)
@@ -257,11 +258,11 @@ class BNSL(Estimator):
     law = staticmethod(bnsl_law)
 
     def __init__(self, breaks: int = 1, n_random: int = 0, seed: int = 0) -> None:
-        if breaks not in (0, 1, 2):
-            raise FitError(f"BNSL: breaks must be 0, 1 or 2, got {breaks!r}")
-        self.breaks = int(breaks)
-        self.n_random = int(n_random)
-        self.seed = int(seed)
+        """At most ``breaks`` (0, 1 or 2) breaks; ``n_random`` ≥ 0 extra random starts drawn
+        with ``seed`` ≥ 0."""
+        self.breaks = choice_option("BNSL", "breaks", breaks, (0, 1, 2))
+        self.n_random = int_option("BNSL", "n_random", n_random, 0)
+        self.seed = int_option("BNSL", "seed", seed, 0)
 
     min_points = 4  # a power law with an offset (no break) and one point to spare
 

@@ -20,7 +20,13 @@ import numpy as np
 
 from scalinglaws.estimators import _official_path as path
 from scalinglaws.estimators._linear import FixedDesignLeastSquares
-from scalinglaws.estimators._options import MARGINS, choice_option
+from scalinglaws.estimators._options import (
+    MARGINS,
+    check_lo_bound,
+    choice_option,
+    int_option,
+    number_option,
+)
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, unit_free
 
 
@@ -43,12 +49,14 @@ class M2(Estimator):
     def __init__(
         self, max_iterations: int = 10_000, lo_bound: float = 0.0, margins: str = "relative"
     ) -> None:
-        self.max_iterations = int(max_iterations)
-        self.lo_bound = float(lo_bound)
+        """``max_iterations`` ≥ 1 outer steps; ε_∞ ≥ ``lo_bound`` ≥ 0 (loss units)."""
+        self.max_iterations = int_option("M2", "max_iterations", max_iterations, 1)
+        self.lo_bound = number_option("M2", "lo_bound", lo_bound, 0.0)
         self.margins = choice_option("M2", "margins", margins, MARGINS)
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """The notebook fit of ε / s (s = 1 for ``margins="notebook"``), scaled back by s."""
+        check_lo_bound(self.name, self.lo_bound, y)
         if self.margins == "notebook":
             return self._scaled_fit(x, y, self.lo_bound)
         z, scale = unit_free(y)

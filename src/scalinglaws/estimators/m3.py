@@ -33,6 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from scalinglaws.estimators._official_path import BETA_TOL  # the official stopping rule
+from scalinglaws.estimators._options import int_option
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 
 JUMP_AFTER = 3  # consecutive wins of one point (with shrinking steps) before a jump
@@ -61,7 +62,8 @@ class M3(Estimator):
     }
 
     def __init__(self, max_iterations: int = 10_000) -> None:
-        self.max_iterations = int(max_iterations)
+        """At most ``max_iterations`` (≥ 1) fit-and-search passes."""
+        self.max_iterations = int_option("M3", "max_iterations", max_iterations, 1)
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         points = _Points(1.0 / x, y)

@@ -56,7 +56,16 @@ import numpy as np
 from scalinglaws.errors import FitError
 from scalinglaws.estimators import _official_path as path
 from scalinglaws.estimators._linear import FixedDesignNNLS
-from scalinglaws.estimators._options import AUTO, MARGINS, choice_option, loss_option
+from scalinglaws.estimators._options import (
+    AUTO,
+    MARGINS,
+    bool_option,
+    check_lo_bound,
+    choice_option,
+    int_option,
+    loss_option,
+    number_option,
+)
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, unit_free
 
 AUTO_ERR_0 = 2.0  # up_bound="auto": ε_0 stays below this × the largest fit loss
@@ -126,10 +135,10 @@ class M4(Estimator):
         self.err_0 = loss_option("M4", "err_0", err_0)
         self.up_bound = loss_option("M4", "up_bound", up_bound, auto=True)
         self.margins = choice_option("M4", "margins", margins, MARGINS)
-        self.update_err_0 = bool(update_err_0)
-        self.max_iterations = int(max_iterations)
-        self.lo_bound = float(lo_bound)
-        self.drop_max_loss = bool(drop_max_loss)
+        self.update_err_0 = bool_option("M4", "update_err_0", update_err_0)
+        self.max_iterations = int_option("M4", "max_iterations", max_iterations, 1)
+        self.lo_bound = number_option("M4", "lo_bound", lo_bound, 0.0)
+        self.drop_max_loss = bool_option("M4", "drop_max_loss", drop_max_loss)
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """The fit along the official path, remembered for the last RECENT_FITS (options, data).
@@ -161,6 +170,7 @@ class M4(Estimator):
         if self.drop_max_loss:
             x, y, err_0 = _without_max_loss(x, y)
             update_err_0 = False
+        self._check_bounds(y)
         z, scale = (y, 1.0) if self.margins == "notebook" else unit_free(y)
         fit = self._scaled_fit(x, z, update_err_0, *self._scaled_options(err_0, z, scale))
         params = _unscaled(fit.params, scale)
@@ -174,6 +184,16 @@ class M4(Estimator):
                 f'loss {float(y.max()):.4g} (up_bound is None); set up_bound, or "auto"'
             )
         return result
+
+    def _check_bounds(self, y: np.ndarray) -> None:
+        """FitError if the fit points ``y`` leave ε_∞ or ε_0 no room within the bounds."""
+        check_lo_bound(self.name, self.lo_bound, y)
+        up_bound, y_max = self.up_bound, float(np.max(y))
+        if isinstance(up_bound, float) and up_bound < y_max:
+            raise FitError(
+                f"M4: up_bound {up_bound:g} is below the largest fit loss {y_max:.4g}: "
+                "ε_0 must exceed every loss (raise up_bound, or use None or 'auto')"
+            )
 
     def _scaled_options(
         self, err_0: float | None, z: np.ndarray, scale: float

@@ -34,7 +34,7 @@ import numpy as np
 
 from scalinglaws.errors import FitError
 from scalinglaws.estimators._members import fit_members, member_bounds, member_params
-from scalinglaws.estimators._options import AUTO
+from scalinglaws.estimators._options import AUTO, member_options
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
 from scalinglaws.estimators.m3 import M3
@@ -85,10 +85,14 @@ class Median(Estimator):
         breaks: int = 1,
         margins: str = "relative",
     ) -> None:
-        self.members = (
-            M3(),
-            M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
-            BNSL(breaks=breaks),
+        """The options are the members' (checked by them, named with MEDIAN)."""
+        self.members: tuple[Estimator, ...] = member_options(
+            "MEDIAN",
+            lambda: (
+                M3(),
+                M4(err_0=err_0, up_bound=up_bound, max_iterations=max_iterations, margins=margins),
+                BNSL(breaks=breaks),
+            ),
         )
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
