@@ -23,7 +23,8 @@ from speed import AGREE_ABS, AGREE_REL, ROOT, options_for
 
 from scalinglaws.curves import read_curves
 from scalinglaws.estimators import _official_path as path
-from scalinglaws.estimators import m4, registry
+from scalinglaws.estimators import registry
+from scalinglaws.estimators.base import forget_fits
 from scalinglaws.metrics import extrapolation_rmse
 
 SETTINGS = ((0.05, 0.02), (0.5, 0.1), (2.0, 0.1), (4.0, 0.1))  # (JUMP_RTOL, MODEL_RTOL)
@@ -46,7 +47,7 @@ def reference() -> pd.DataFrame:
 def fit_all(curves: list, jump_rtol: float, model_rtol: float) -> tuple[float, pd.DataFrame]:
     """CPU seconds and per-pair RMSE of M2 and M4 on every curve at these tolerances."""
     path.JUMP_RTOL, path.MODEL_RTOL = jump_rtol, model_rtol
-    m4._recent.clear()  # remembered fits were made at other tolerances
+    forget_fits()  # remembered fits were made at other tolerances
     rows, start = [], time.process_time()
     for curve in curves:
         for method in METHODS:

@@ -356,7 +356,8 @@ def test_a_fit_that_misses_its_points_fails_and_the_rest_stay_intact() -> None:
         (["--estimator", "M5"], "scalinglaws: error: unknown estimator 'M5'; registered: M1"),
         (
             ["--config", "bad.yaml"],
-            "scalinglaws: error: " + must("M4", "max_iterations", WHOLE_1, "-5"),
+            "scalinglaws: error: bad.yaml: estimators: M4, options for any other domain: "
+            + must("M4", "max_iterations", WHOLE_1, "-5"),
         ),
         (["missing.csv"], "scalinglaws: error: missing.csv: file not found"),
     ],

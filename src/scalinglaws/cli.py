@@ -152,6 +152,8 @@ def _config(path: str | None) -> tuple[dict[str, Any] | None, Any]:
     import yaml
 
     from scalinglaws.bands import BandSettings
+    from scalinglaws.errors import ScalingLawsError
+    from scalinglaws.estimators import registry
 
     try:
         config = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -161,7 +163,15 @@ def _config(path: str | None) -> tuple[dict[str, Any] | None, Any]:
         raise UsageError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(config, dict):
         raise UsageError(f"{path}: a config must be a YAML mapping")
-    return config.get("estimators"), BandSettings.from_config(config.get("uncertainty"))
+    estimators = config.get("estimators")
+    if estimators is not None:
+        if not isinstance(estimators, dict):
+            raise UsageError(f"{path}: 'estimators' must be a mapping of estimator names")
+        try:
+            registry.check_entries(estimators)
+        except ScalingLawsError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+    return estimators, BandSettings.from_config(config.get("uncertainty"))
 
 
 def _at(args: argparse.Namespace) -> tuple[float, ...] | None:

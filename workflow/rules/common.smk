@@ -122,17 +122,10 @@ def load_dataset(name, entry):
 
 def check_estimators(estimators, domains):
     """Build every configured estimator for every domain once, so typos fail before any job."""
-    for name, spec in estimators.items():
-        if name not in registry.names():
-            fail(
-                f"config: estimators: unknown estimator {name!r}; "
-                f"registered: {', '.join(registry.names())}"
-            )
-        for domain in domains:
-            try:
-                registry.make(name, **registry.options_for(spec, domain))
-            except (ScalingLawsError, TypeError, ValueError) as exc:
-                fail(f"config: estimators: {name}, options for domain {domain}: {exc}")
+    try:
+        registry.check_entries(estimators, domains)
+    except ScalingLawsError as exc:
+        fail(f"config: {exc}")
 
 
 DATASETS = {

@@ -21,8 +21,10 @@ on a rising Pythia curve it cannot follow.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -96,11 +98,40 @@ class Estimator(ABC):
     # scalinglaws.uncertainty); parameters not named stay at their fitted value.
     # None: every parameter moves, unbounded.
     param_bounds: ClassVar[ParamBounds | None] = None
+    # Whether successful fits are remembered (see fit): for the single laws that combinations
+    # fit again as members; a combination's own fit is cheap once its members are remembered.
+    remember_fits: ClassVar[bool] = False
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """Fit the law to points ``(x, y)``: 1-D arrays of one length (other shapes are
-        refused), x unique and > 0 (in any order), y > 0, all finite."""
+        refused), x unique and > 0 (in any order), y > 0, all finite.
+
+        A fit is a pure function of the options and the points, so with ``remember_fits`` the
+        last ``RECENT_FITS`` successful fits are kept per process: a second request (BLEND,
+        MEDIAN and STACK after M2, M3, M4 and BNSL on the same curve) gets the same result.
+        """
         x, y = _checked_points(x, y, self.min_points)
+        if not self.remember_fits:
+            return self._checked_fit(x, y)
+        key = self._fit_key(x, y)
+        if key in _recent:
+            _recent.move_to_end(key)
+            return _recent[key]
+        result = _recent[key] = self._checked_fit(x, y)
+        while len(_recent) > RECENT_FITS:
+            _recent.popitem(last=False)
+        return result
+
+    def _fit_key(self, x: np.ndarray, y: np.ndarray) -> bytes:
+        """A digest of the class, its options and the (sorted, float) points."""
+        options = (type(self).__qualname__, sorted(vars(self).items()))
+        h = hashlib.sha256(repr(options).encode("utf-8"))
+        for values in (x, y):
+            h.update(np.ascontiguousarray(values, dtype="<f8").tobytes() + b"\0")
+        return h.digest()
+
+    def _checked_fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
+        """:meth:`_fit` with its failures turned into FitError and its result checked."""
         try:
             with np.errstate(all="ignore"):
                 result = self._fit(x, y)
@@ -144,6 +175,15 @@ class Estimator(ABC):
     @abstractmethod
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """Fit to sorted, unique, positive ``x`` and positive ``y``."""
+
+
+RECENT_FITS = 64  # fits remembered per process by Estimator.fit (remember_fits)
+_recent: OrderedDict[bytes, FitResult] = OrderedDict()
+
+
+def forget_fits() -> None:
+    """Drop every remembered fit (after changing a module-level constant of a fit, say)."""
+    _recent.clear()
 
 
 def in_domain(function: Predictor, x: np.ndarray) -> np.ndarray:

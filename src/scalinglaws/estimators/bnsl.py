@@ -255,6 +255,7 @@ class BNSL(Estimator):
     """Broken neural scaling law with 0, 1 or 2 breaks; grid + bounded least squares."""
 
     name = "BNSL"
+    remember_fits = True
     law = staticmethod(bnsl_law)
 
     def __init__(self, breaks: int = 1, n_random: int = 0, seed: int = 0) -> None:

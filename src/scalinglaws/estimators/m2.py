@@ -39,6 +39,7 @@ class M2(Estimator):
     """ε_x = ε_∞ + β x^c, on the official optimiser's path."""
 
     name = "M2"
+    remember_fits = True
     law = staticmethod(power_law)
     param_bounds: ClassVar[ParamBounds] = {
         "beta": (0.0, np.inf),

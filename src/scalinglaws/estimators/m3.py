@@ -53,6 +53,7 @@ class M3(Estimator):
     """ε_x = β (1/x + γ)^c with γ ≥ 0, c ≥ 0 (official sign convention)."""
 
     name = "M3"
+    remember_fits = True
     law = staticmethod(m3_law)
     exponent_sign = -1.0  # c here is −c of the paper
     param_bounds: ClassVar[ParamBounds] = {

@@ -47,8 +47,6 @@ searches a grid of 10,000 points) and returns ε_∞ + w.
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections import OrderedDict
 from typing import ClassVar
 
 import numpy as np
@@ -71,8 +69,6 @@ from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds, unit_
 AUTO_ERR_0 = 2.0  # up_bound="auto": ε_0 stays below this × the largest fit loss
 SANE_ERR_0 = 10.0  # unbounded ε_0 above this × the largest fit loss is refused
 ALPHA_ZERO = 1e-5  # official: below this α the prediction is the M2 power law
-RECENT_FITS = 64  # M4 fits remembered per process (BLEND reuses the M4 fit of its curve)
-_recent: OrderedDict[bytes, FitResult] = OrderedDict()
 
 
 def m4_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
@@ -113,6 +109,7 @@ class M4(Estimator):
     """The paper's estimator M4, on the official optimiser's path."""
 
     name = "M4"
+    remember_fits = True
     law = staticmethod(m4_law)
     # ε_0 stays at its fitted value in generic refits (weakly identified, must exceed ε_∞).
     param_bounds: ClassVar[ParamBounds] = {
@@ -141,27 +138,7 @@ class M4(Estimator):
         self.drop_max_loss = bool_option("M4", "drop_max_loss", drop_max_loss)
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        """The fit along the official path, remembered for the last RECENT_FITS (options, data).
-
-        A fit is a pure function of the options and the points, so a second request (BLEND
-        after M4 on the same curve) returns the same result without following the path again.
-        """
-        key = self._fit_key(x, y)
-        if key in _recent:
-            _recent.move_to_end(key)
-            return _recent[key]
-        result = self._follow_official_path(x, y)
-        _recent[key] = result
-        while len(_recent) > RECENT_FITS:
-            _recent.popitem(last=False)
-        return result
-
-    def _fit_key(self, x: np.ndarray, y: np.ndarray) -> bytes:
-        """A digest of the options and the (sorted, float) points."""
-        h = hashlib.sha256(repr(sorted(vars(self).items())).encode("utf-8"))
-        for values in (x, y):
-            h.update(np.ascontiguousarray(values, dtype="<f8").tobytes() + b"\0")
-        return h.digest()
+        return self._follow_official_path(x, y)
 
     def _follow_official_path(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         """The notebook fit of ε / s (s = 1 for ``margins="notebook"``), scaled back by s."""

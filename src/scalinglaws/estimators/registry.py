@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scalinglaws.errors import ScalingLawsError
@@ -53,6 +53,25 @@ def make(name: str, **options: Any) -> Estimator:
             f"it accepts: {', '.join(sorted(accepted)) or 'none'}"
         )
     return cls(**options)
+
+
+def check_entries(estimators: Mapping[str, Any], domains: Iterable[str] | None = None) -> None:
+    """Build every estimator of a config's ``estimators`` section once per domain, so that an
+    unknown name or a bad option fails before any fit, with a message naming the estimator,
+    the domain and the option. ``domains`` default: those its ``by_domain`` entries name,
+    plus any other domain (the plain ``options``)."""
+    for name, spec in estimators.items():
+        if name not in ESTIMATORS:
+            raise ScalingLawsError(
+                f"estimators: unknown estimator {name!r}; registered: {', '.join(ESTIMATORS)}"
+            )
+        named = domains if domains is not None else sorted((spec or {}).get("by_domain") or {})
+        for domain in [*named, None] if domains is None else named:
+            where = "any other domain" if domain is None else f"domain {domain}"
+            try:
+                make(name, **options_for(spec, domain or ""))
+            except (ScalingLawsError, TypeError, ValueError) as exc:
+                raise ScalingLawsError(f"estimators: {name}, options for {where}: {exc}") from None
 
 
 def options_for(spec: Mapping[str, Any] | None, domain: str) -> dict[str, Any]:
