@@ -103,10 +103,33 @@ def test_appendix_curve_figure_and_new_estimator_without_law(fitted) -> None:
     predictions = pd.concat([predictions, extra_predictions])
     key = CurveKey("IC", "inet_5", "BiT/50/1")
     fig = curves.curve_figure(scores, predictions, key)
-    assert [ax.get_title() for ax in fig.axes] == ["M1", "M2", "M3", "M4", "M9"]
+    assert len(fig.axes) == 8  # five panels in rows of at most four; three left blank
+    titles = [ax.get_title() for ax in fig.axes if ax.axison]
+    assert [t.split(" · ")[0] for t in titles] == ["M1", "M2", "M3", "M4", "M9"]
+    assert all(" · RMSE " in t for t in titles)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any("no law registered" in t for t in texts)
+    assert all(ax.get_xscale() == ax.get_yscale() == "log" for ax in fig.axes if ax.axison)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:4] == ["fit points", "held-out points", "fitted law", "80% predictive band"]
+    assert fig.get_figwidth() * fig.dpi <= 2000
     plt.close(fig)
+
+
+def test_unscored_curve_has_no_held_out_legend_entry(fitted) -> None:
+    scores, predictions = fitted["scores"], fitted["predictions"]
+    key = CurveKey("IC", "inet_5", "BiT/50/1")
+    fit_only = predictions[predictions["region"] == "fit"]
+    fig = curves.curve_figure(scores.assign(status="unscored"), fit_only, key)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "held-out points" not in labels and "fit points" in labels
+    assert all(ax.get_title().endswith("unscored") for ax in fig.axes if ax.axison)
+    plt.close(fig)
+
+
+def test_band_level_is_read_back_from_the_stored_band(fitted) -> None:
+    assert curves.band_level(fitted["predictions"]) == 0.8
+    assert curves.band_level(fitted["predictions"].drop(columns="y_lo")) is None
 
 
 def test_bars_and_exponents_draw(fitted) -> None:
@@ -190,6 +213,6 @@ def test_gallery_writes_note_for_unsupported_figure(fitted, tmp_path) -> None:
     note = module.draw("fig1_top", lm_only, tmp_path / "fig1_top")
     assert note == "needs the curve IC / inet_10 / BiT/101/3"
     assert (tmp_path / "fig1_top.png").read_bytes().startswith(PNG_MAGIC)
-    slugs = gallery.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
-    assert slugs == sorted(k.slug for k in curves.curve_keys(lm_only["scores"]))
-    assert len(list((tmp_path / "c").glob("*.png"))) == len(slugs) == 3
+    names = gallery.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
+    assert names == ["LM_val_loss_1.07e09", "LM_val_loss_1.68e07", "LM_val_loss_short"]
+    assert len(list((tmp_path / "c").glob("*.png"))) == len(names) == 3

@@ -3,7 +3,10 @@
 :data:`FIGURES` maps each figure of the paper that the workflow draws to a function of the
 run's tables (scores, predictions, rankings, curves); :func:`draw` saves one, or a "not
 applicable" note when the dataset lacks the paper's curves. Figures 1 (top), 5 and 8 are
-fitted-curve panels (:func:`scalinglaws.plots.curves.curve_panels`) of the paper's curves.
+fitted-curve panels (:func:`scalinglaws.plots.curves.curve_panels`) of the paper's curves:
+Figure 1 (top) with every estimator (the paper's M1–M4 in its first row), Figures 5 and 8 with
+the paper's M1–M4, one row per curve as in the paper (every estimator of every curve is in the
+per-curve figures, ``figures/curves/``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from scalinglaws.plots.curves import LM_DOMAIN, curve_keys, curve_panels, model_
 from scalinglaws.plots.theme import NotApplicable, not_applicable, save
 
 FIG1_TOP = [CurveKey("IC", "inet_10", "BiT/101/3")]
+PAPER_ESTIMATORS = ["M1", "M2", "M3", "M4"]
 FIG5 = [CurveKey("IC", "inet_10", "ViT/B/16"), CurveKey("IC", "inet_10", "MiX/L/16")]
 
 
@@ -33,15 +37,15 @@ def fig1_top(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
     keys = _select(scores, FIG1_TOP)
     if not keys:
         raise NotApplicable("the curve IC / inet_10 / BiT/101/3")
-    return curve_panels(scores, predictions, keys, row_labels=[""], title=keys[0].label)
+    return curve_panels(scores, predictions, keys, row_labels=[""], title=keys[0].title)
 
 
 def fig5(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 5: ViT/B/16 and MiX/L/16 on IC inet_10 (those present)."""
+    """Figure 5: ViT/B/16 and MiX/L/16 on IC inet_10 (those present), M1–M4."""
     keys = _select(scores, FIG5)
     if not keys:
         raise NotApplicable("the curves IC / inet_10 / ViT/B/16 or MiX/L/16")
-    return curve_panels(scores, predictions, keys)
+    return curve_panels(scores, predictions, keys, estimators=_paper(scores))
 
 
 def lm_keys(scores: pd.DataFrame) -> list[CurveKey]:
@@ -56,13 +60,17 @@ def lm_keys(scores: pd.DataFrame) -> list[CurveKey]:
 
 
 def fig8(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 8: every language-modelling curve (rows, by model size) × estimator."""
+    """Figure 8: every language-modelling curve (rows, by model size) × M1–M4."""
     keys = lm_keys(scores)
     if not keys:
         raise NotApplicable("curves of domain LM")
-    return curve_panels(scores, predictions, keys)
+    return curve_panels(scores, predictions, keys, estimators=_paper(scores))
 
 
+def _paper(scores: pd.DataFrame) -> list[str] | None:
+    """The paper's M1–M4 if the scores have any of them, else None (every estimator)."""
+    present = set(scores["estimator"].astype(str))
+    return PAPER_ESTIMATORS if present & set(PAPER_ESTIMATORS) else None
 
 FIGURES = {
     "fig1_top": lambda d: fig1_top(d["scores"], d["predictions"]),
