@@ -143,6 +143,25 @@ def test_bars_and_exponents_draw(fitted) -> None:
     assert_png(fig9)
 
 
+def test_fig1_bottom_has_the_paper_panel_and_no_colliding_labels(fitted) -> None:
+    table = fitted["rankings"]
+    renamed = {"M1": "BNSL", "M2": "BLEND", "M3": "MEDIAN", "M4": "STACK"}
+    more = table.assign(estimator=table["estimator"].map(renamed))
+    eight = pd.concat([table, more])  # eight bars to a domain, as on the benchmark
+    fig = bars.fig1_bottom(as_text(eight), as_text(fitted["scores"]))
+    paper, every = fig.axes
+    assert len(paper.containers) == 4 and len(every.containers) == 8
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+        assert boxes
+        for i, box in enumerate(boxes):
+            assert not any(box.overlaps(other) for other in boxes[i + 1 :])
+    assert len(bars.fig1_bottom(fitted["rankings"]).axes) == 1  # without scores: one panel
+    plt.close("all")
+
+
 def test_exponent_sign_follows_the_paper(fitted) -> None:
     table = exponents.exponents(fitted["scores"])
     assert (table["c"] < 0).all()

@@ -74,7 +74,7 @@ def _paper(scores: pd.DataFrame) -> list[str] | None:
 
 FIGURES = {
     "fig1_top": lambda d: fig1_top(d["scores"], d["predictions"]),
-    "fig1_bottom": lambda d: bars.fig1_bottom(d["rankings"]),
+    "fig1_bottom": lambda d: bars.fig1_bottom(d["rankings"], d.get("scores")),
     "fig5": lambda d: fig5(d["scores"], d["predictions"]),
     "fig6": lambda d: exponents.fig6(d["scores"]),
     "fig7": lambda d: exponents.fig7(d["scores"], d["predictions"]),
