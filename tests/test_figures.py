@@ -235,3 +235,27 @@ def test_gallery_writes_note_for_unsupported_figure(fitted, tmp_path) -> None:
     names = gallery.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
     assert names == ["LM_val_loss_1.07e09", "LM_val_loss_1.68e07", "LM_val_loss_short"]
     assert len(list((tmp_path / "c").glob("*.png"))) == len(names) == 3
+
+
+def test_comparison_figure_labels_crossovers_and_keeps_the_data_in_view(
+    tmp_path, monkeypatch
+) -> None:
+    from scalinglaws.comparisons import compare_all, fitted_curves
+    from scalinglaws.plots import compare
+
+    assert [compare.short_number(x) for x in (1.6e9, 3e7, 250.0)] == ["1.6e9", "3e7", "250"]
+    curves = read_curves([write_curves(tmp_path / "curves.csv")])
+    scores, _ = fit_curves(curves, {"M2": {}})
+    fitted, _ = fitted_curves(curves, scores, "M2", 5, 0)
+    table, tasks, _ = compare_all(fitted, "M2", [1.0, 10.0, 100.0])
+    task = next(t for t in tasks if t.domain == "LM")
+    rows = table[table["task"] == task.task].assign(crossover_x=3e8)  # one labelled crossover
+    drawn = []
+    monkeypatch.setattr(compare, "save", lambda fig, stem: drawn.append(fig))
+    compare.comparison_figure(task, rows, tmp_path / "cmp")
+    ax = drawn[0].axes[0]
+    assert "3e8" in [t.get_text() for t in ax.texts]
+    y_lo, y_hi = ax.get_ylim()
+    data = np.concatenate([[*m.curve.y_fit, *m.curve.y_test] for m in task.members])
+    assert y_lo <= data.min() and data.max() <= y_hi and y_hi / y_lo < 2 * data.max() / data.min()
+    assert_png(drawn[0])

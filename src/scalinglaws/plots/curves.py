@@ -317,14 +317,14 @@ def _share_limits(axes, curve: _Curve) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
         return
-    lo, hi = _y_limits(curve.drawn)
+    lo, hi = y_limits(curve.drawn)
     for ax in axes:
         ax.set_xlim(curve.grid[0] / 1.3, curve.grid[-1])
         ax.set_ylim(lo, hi)
-        _log_ticks(ax, lo, hi)
+        log_ticks(ax, lo, hi)
 
 
-def _y_limits(drawn: Sequence[np.ndarray]) -> tuple[float, float]:
+def y_limits(drawn: Sequence[np.ndarray]) -> tuple[float, float]:
     """Limits around the data (first array), widened to the drawn curves by at most the data's
     own log span on each side, with a small margin (log scale)."""
     data = drawn[0][np.isfinite(drawn[0]) & (drawn[0] > 0)]
@@ -341,7 +341,7 @@ def _y_limits(drawn: Sequence[np.ndarray]) -> tuple[float, float]:
     return float(np.exp(lo - pad)), float(np.exp(hi + pad))
 
 
-def _log_ticks(ax: Axes, lo: float, hi: float) -> None:
+def log_ticks(ax: Axes, lo: float, hi: float) -> None:
     """Readable ticks on log axes: plain numbers on y, powers of ten on x, no minor ticks."""
     ticks = _nice_ticks(lo, hi)
     ax.yaxis.set_major_locator(FixedLocator(ticks) if ticks else MaxNLocator(nbins=4))
