@@ -259,3 +259,15 @@ def test_comparison_figure_labels_crossovers_and_keeps_the_data_in_view(
     data = np.concatenate([[*m.curve.y_fit, *m.curve.y_test] for m in task.members])
     assert y_lo <= data.min() and data.max() <= y_hi and y_hi / y_lo < 2 * data.max() / data.min()
     assert_png(drawn[0])
+
+
+def test_axis_labels_per_dataset(fitted) -> None:
+    from scalinglaws.plots.theme import axis_labels
+
+    assert axis_labels(None) == ("Seen examples", "Loss")
+    assert axis_labels({"y": "Top-1 error"}) == ("Seen examples", "Top-1 error")
+    key = CurveKey("IC", "inet_5", "BiT/50/1")
+    fig = curves.curve_figure(fitted["scores"], fitted["predictions"], key, ("Tokens", "Error"))
+    assert {ax.get_xlabel() for ax in fig.axes[-4:]} == {"Tokens"}
+    assert fig.axes[0].get_ylabel() == "Error"
+    plt.close(fig)
