@@ -122,7 +122,8 @@ def test_unscored_curve_has_no_held_out_legend_entry(fitted) -> None:
     fit_only = predictions[predictions["region"] == "fit"]
     fig = curves.curve_figure(scores.assign(status="unscored"), fit_only, key)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "held-out points" not in labels and "fit points" in labels
+    assert "held-out points" not in labels and "beyond the fit points" not in labels
+    assert "fit points" in labels
     assert all(ax.get_title().endswith("unscored") for ax in fig.axes if ax.axison)
     plt.close(fig)
 

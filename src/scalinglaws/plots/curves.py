@@ -232,7 +232,8 @@ def _legend(fig: Figure, predictions: pd.DataFrame, level: float | None) -> None
     if level is not None:
         label = f"{level:.0%} predictive band"
         handles.append(Patch(facecolor=LAW_COLOR, alpha=BAND_ALPHA, label=label))
-    handles.append(Patch(facecolor=REGION_COLOR, label="beyond the fit points"))
+    if held_out:
+        handles.append(Patch(facecolor=REGION_COLOR, label="beyond the fit points"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
                bbox_to_anchor=(0.5, 0.0), columnspacing=1.2, handlelength=1.6)  # fmt: skip
 
@@ -266,8 +267,9 @@ def _draw_panel(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curv
     if len(curve.fit) and len(curve.held_out):
         last_fit = float(curve.fit["x"].astype(float).max())
         ax.axvspan(last_fit, curve.grid[-1] * 10, color=REGION_COLOR, lw=0, zorder=0)
+    fitted = not row.empty and str(row["status"].iloc[0]) in FITTED_STATUSES
     band = mine[np.isfinite(mine["y_lo"]) & np.isfinite(mine["y_hi"])] if "y_lo" in mine else []
-    if len(band):
+    if fitted and len(band):
         ax.fill_between(band["x"], band["y_lo"], band["y_hi"], color=LAW_COLOR,
                         alpha=BAND_ALPHA, lw=0, zorder=1)  # fmt: skip
         curve.drawn += [band["y_lo"].to_numpy(dtype=float), band["y_hi"].to_numpy(dtype=float)]
