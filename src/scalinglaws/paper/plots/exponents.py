@@ -29,7 +29,7 @@ from scalinglaws.plots.curves import (
     model_size,
     numeric,
 )
-from scalinglaws.plots.theme import NotApplicable, figure
+from scalinglaws.plots.theme import X_LABEL, NotApplicable, figure
 
 IC_DOMAIN = "IC"
 SHOT_TASK = re.compile(r"inet_(\d+)")
@@ -190,7 +190,7 @@ def fig7(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_title(f"Model = {family}")
-        ax.set_xlabel("Examples seen")
+        ax.set_xlabel(X_LABEL)
         ax.legend(loc="upper right", fontsize="small")
     axes[0][0].set_ylabel(f"Excess risk (ε − ε∞ of {EXCESS_ESTIMATOR})")
     return fig
