@@ -1,7 +1,8 @@
 """Figure 1 (bottom): the fraction of a domain's curves on which each estimator is best.
 
 Two panels. Top, as in the paper: the paper's M1–M4 only, ranked among themselves from
-``scores.csv``, every tied estimator credited with the win (the paper's bars; see
+``scores.csv``, with the paper's tie rules: tied winners share an IC curve (its IC bars sum
+to 1) and each get the win of an NMT, LM or BB curve (those bars sum to more than 1; see
 :mod:`scalinglaws.rankings`). Bottom: every estimator of the run, as in ``rankings.csv`` (tied
 winners share the win, so a domain's bars sum to 1). Each bar carries its value; the bottom
 panel's labels are vertical, so that eight bars to a domain never print over each other.
@@ -26,6 +27,7 @@ DOMAIN_NAMES = {
 }
 PAPER_ESTIMATORS = ["M1", "M2", "M3", "M4"]
 DECIMALS = 3  # the notebook's truncation of RMSE before ranking
+SHARED_CREDIT_DOMAINS = ("IC",)  # the paper's other bars credit every tied estimator
 
 
 def fig1_bottom(rankings_table: pd.DataFrame, scores: pd.DataFrame | None = None) -> Figure:
@@ -35,7 +37,7 @@ def fig1_bottom(rankings_table: pd.DataFrame, scores: pd.DataFrame | None = None
     every = _pivot(rankings_table)
     paper = _paper_wins(scores, list(every.index))
     colors = {name: f"C{i % 10}" for i, name in enumerate(every.columns)}
-    panels = [] if paper is None else [(paper, "The paper's M1–M4 (ties: each credited)")]
+    panels = [] if paper is None else [(paper, "The paper's M1–M4, ranked among themselves")]
     panels.append((every, "Every estimator (ties share the win)"))
     fig, axes = figure(len(panels), 1, figsize=(8.0, 3.3 * len(panels) + 0.4), squeeze=False)
     for ax, (values, title) in zip(axes[:, 0], panels, strict=True):
@@ -59,14 +61,17 @@ def _pivot(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paper_wins(scores: pd.DataFrame | None, domains: list[str]) -> pd.DataFrame | None:
-    """Win fractions of M1–M4 ranked among themselves, full credit to ties; None without them."""
+    """Win fractions of M1–M4 ranked among themselves (the paper's tie rules); None without."""
     if scores is None or scores.empty:
         return None
     mine = scores[scores["estimator"].astype(str).isin(PAPER_ESTIMATORS)]
     if mine.empty:
         return None
     mine = numeric(mine, ["rmse"]).astype({"estimator": str, "domain": str, "status": str})
-    table = rankings(mine, decimals=DECIMALS, credit="full")
+    shared = rankings(mine, decimals=DECIMALS, credit="shared")
+    full = rankings(mine, decimals=DECIMALS, credit="full")
+    table = pd.concat([shared[shared["domain"].isin(SHARED_CREDIT_DOMAINS)],
+                       full[~full["domain"].isin(SHARED_CREDIT_DOMAINS)]])  # fmt: skip
     return _pivot(table).reindex(index=domains)
 
 
