@@ -3,7 +3,8 @@
 Rule ``figure`` draws one named figure (wildcard ``figure``) as PNG + PDF. A figure the
 dataset cannot support (e.g. no ImageNet curves) is still written, as a small "not
 applicable: needs ..." note, and the note is logged. Rule ``curve_figures`` fills a
-directory with ``<slug>.png`` and ``<slug>.pdf`` for every curve of the dataset.
+directory with ``<name>.png`` and ``<name>.pdf`` (``domain_task_model``) for every curve of
+the dataset. Both label the fitted-curve axes by config ``figures.axis_labels``.
 """
 
 import time
@@ -14,13 +15,14 @@ from _rulekit import log, log_to_file, read_text_csv
 
 from scalinglaws.paper.plots.layouts import draw
 from scalinglaws.plots.gallery import curve_figures
+from scalinglaws.plots.theme import axis_labels
 
 
 def figure_rule(smk: Any) -> None:
     name = smk.wildcards.figure
     data = {key: read_text_csv(smk.input[key]) for key in ("scores", "predictions", "rankings")}
     start = time.perf_counter()
-    note = draw(name, data, Path(smk.output.png).with_suffix(""))
+    note = draw(name, data, Path(smk.output.png).with_suffix(""), labels(smk))
     if note:
         log(f"{name}: not applicable: {note}")
     else:
@@ -31,8 +33,15 @@ def curve_figures_rule(smk: Any) -> None:
     scores = read_text_csv(smk.input.scores)
     predictions = read_text_csv(smk.input.predictions)
     start = time.perf_counter()
-    slugs = curve_figures(scores, predictions, smk.output.directory, int(smk.threads))
-    log(f"{len(slugs)} curve figures in {time.perf_counter() - start:.1f} s")
+    names = curve_figures(
+        scores, predictions, smk.output.directory, int(smk.threads), labels(smk)
+    )
+    log(f"{len(names)} curve figures in {time.perf_counter() - start:.1f} s")
+
+
+def labels(smk: Any) -> tuple[str, str]:
+    """The (x, y) axis labels of config figures.axis_labels for this dataset."""
+    return axis_labels(dict(smk.params.axis_labels))
 
 
 if __name__ == "__main__":

@@ -17,9 +17,11 @@ from scalinglaws.curves import (
     CurveKey,
     curve_to_frame,
     curves_from_table,
+    file_names,
     read_curves,
     read_table,
     read_tables,
+    readable,
 )
 from scalinglaws.errors import InputError
 
@@ -112,6 +114,29 @@ def test_slug_long_and_unreadable_keys() -> None:
     assert len(long_key.slug) <= 60 + 9
     assert CurveKey("a" * 50, "b" * 50, "d").slug != long_key.slug
     assert re.fullmatch(r"curve-[0-9a-f]{8}", CurveKey("/", "é", "?").slug)
+
+
+def test_readable_titles_and_file_names(benchmark: list[Curve]) -> None:
+    bb = CurveKey("BB", "('date', '1-shot')", "262M")
+    assert bb.title == "BB / date, 1-shot / 262M" and bb.name == "BB_date_1-shot_262M"
+    assert readable("('qa',)") == "qa" and readable("(not, a tuple)") == "(not, a tuple)"
+    names = file_names(c.key for c in benchmark)
+    assert names[CurveKey("IC", "inet_10", "BiT/101/3")] == "IC_inet_10_BiT_101_3"
+    assert names[CurveKey("LM", "val_loss", "1.07e+09")] == "LM_val_loss_1.07e09"
+    assert len(set(names.values())) == 92  # unique without any hash on the benchmark
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]{1,60}", n) for n in names.values())
+
+
+def test_file_names_add_a_hash_only_to_colliding_keys() -> None:
+    keys = [CurveKey("a", "b", "c/d"), CurveKey("a", "b", "c d"), CurveKey("A", "b", "c_d")]
+    keys.append(CurveKey("a", "b", "e"))
+    names = file_names(keys)
+    assert names[keys[3]] == "a_b_e"
+    for key in keys[:3]:
+        assert names[key] == f"{key.name}-{key.digest}"
+    assert len({n.casefold() for n in names.values()}) == 4
+    assert file_names(reversed(keys)) == names
+    assert file_names([CurveKey("/", "é", "?")]) == {CurveKey("/", "é", "?"): "curve"}
 
 
 def test_round_trip(benchmark: list[Curve]) -> None:

@@ -103,10 +103,34 @@ def test_appendix_curve_figure_and_new_estimator_without_law(fitted) -> None:
     predictions = pd.concat([predictions, extra_predictions])
     key = CurveKey("IC", "inet_5", "BiT/50/1")
     fig = curves.curve_figure(scores, predictions, key)
-    assert [ax.get_title() for ax in fig.axes] == ["M1", "M2", "M3", "M4", "M9"]
+    assert len(fig.axes) == 8  # five panels in rows of at most four; three left blank
+    titles = [ax.get_title() for ax in fig.axes if ax.axison]
+    assert [t.split(" · ")[0] for t in titles] == ["M1", "M2", "M3", "M4", "M9"]
+    assert all(" · RMSE " in t for t in titles)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any("no law registered" in t for t in texts)
+    assert all(ax.get_xscale() == ax.get_yscale() == "log" for ax in fig.axes if ax.axison)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:4] == ["fit points", "held-out points", "fitted law", "80% predictive band"]
+    assert fig.get_figwidth() * fig.dpi <= 2000
     plt.close(fig)
+
+
+def test_unscored_curve_has_no_held_out_legend_entry(fitted) -> None:
+    scores, predictions = fitted["scores"], fitted["predictions"]
+    key = CurveKey("IC", "inet_5", "BiT/50/1")
+    fit_only = predictions[predictions["region"] == "fit"]
+    fig = curves.curve_figure(scores.assign(status="unscored"), fit_only, key)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "held-out points" not in labels and "beyond the fit points" not in labels
+    assert "fit points" in labels
+    assert all(ax.get_title().endswith("unscored") for ax in fig.axes if ax.axison)
+    plt.close(fig)
+
+
+def test_band_level_is_read_back_from_the_stored_band(fitted) -> None:
+    assert curves.band_level(fitted["predictions"]) == 0.8
+    assert curves.band_level(fitted["predictions"].drop(columns="y_lo")) is None
 
 
 def test_bars_and_exponents_draw(fitted) -> None:
@@ -118,6 +142,25 @@ def test_bars_and_exponents_draw(fitted) -> None:
     fig9 = exponents.fig9(fitted["scores"])
     assert len(fig9.axes) == 4
     assert_png(fig9)
+
+
+def test_fig1_bottom_has_the_paper_panel_and_no_colliding_labels(fitted) -> None:
+    table = fitted["rankings"]
+    renamed = {"M1": "BNSL", "M2": "BLEND", "M3": "MEDIAN", "M4": "STACK"}
+    more = table.assign(estimator=table["estimator"].map(renamed))
+    eight = pd.concat([table, more])  # eight bars to a domain, as on the benchmark
+    fig = bars.fig1_bottom(as_text(eight), as_text(fitted["scores"]))
+    paper, every = fig.axes
+    assert len(paper.containers) == 4 and len(every.containers) == 8
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+        assert boxes
+        for i, box in enumerate(boxes):
+            assert not any(box.overlaps(other) for other in boxes[i + 1 :])
+    assert len(bars.fig1_bottom(fitted["rankings"]).axes) == 1  # without scores: one panel
+    plt.close("all")
 
 
 def test_exponent_sign_follows_the_paper(fitted) -> None:
@@ -190,6 +233,42 @@ def test_gallery_writes_note_for_unsupported_figure(fitted, tmp_path) -> None:
     note = module.draw("fig1_top", lm_only, tmp_path / "fig1_top")
     assert note == "needs the curve IC / inet_10 / BiT/101/3"
     assert (tmp_path / "fig1_top.png").read_bytes().startswith(PNG_MAGIC)
-    slugs = gallery.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
-    assert slugs == sorted(k.slug for k in curves.curve_keys(lm_only["scores"]))
-    assert len(list((tmp_path / "c").glob("*.png"))) == len(slugs) == 3
+    names = gallery.curve_figures(lm_only["scores"], lm_only["predictions"], tmp_path / "c")
+    assert names == ["LM_val_loss_1.07e09", "LM_val_loss_1.68e07", "LM_val_loss_short"]
+    assert len(list((tmp_path / "c").glob("*.png"))) == len(names) == 3
+
+
+def test_comparison_figure_labels_crossovers_and_keeps_the_data_in_view(
+    tmp_path, monkeypatch
+) -> None:
+    from scalinglaws.comparisons import compare_all, fitted_curves
+    from scalinglaws.plots import compare
+
+    assert [compare.short_number(x) for x in (1.6e9, 3e7, 250.0)] == ["1.6e9", "3e7", "250"]
+    curves = read_curves([write_curves(tmp_path / "curves.csv")])
+    scores, _ = fit_curves(curves, {"M2": {}})
+    fitted, _ = fitted_curves(curves, scores, "M2", 5, 0)
+    table, tasks, _ = compare_all(fitted, "M2", [1.0, 10.0, 100.0])
+    task = next(t for t in tasks if t.domain == "LM")
+    rows = table[table["task"] == task.task].assign(crossover_x=3e8)  # one labelled crossover
+    drawn = []
+    monkeypatch.setattr(compare, "save", lambda fig, stem: drawn.append(fig))
+    compare.comparison_figure(task, rows, tmp_path / "cmp")
+    ax = drawn[0].axes[0]
+    assert "3e8" in [t.get_text() for t in ax.texts]
+    y_lo, y_hi = ax.get_ylim()
+    data = np.concatenate([[*m.curve.y_fit, *m.curve.y_test] for m in task.members])
+    assert y_lo <= data.min() and data.max() <= y_hi and y_hi / y_lo < 2 * data.max() / data.min()
+    assert_png(drawn[0])
+
+
+def test_axis_labels_per_dataset(fitted) -> None:
+    from scalinglaws.plots.theme import axis_labels
+
+    assert axis_labels(None) == ("Seen examples", "Loss")
+    assert axis_labels({"y": "Top-1 error"}) == ("Seen examples", "Top-1 error")
+    key = CurveKey("IC", "inet_5", "BiT/50/1")
+    fig = curves.curve_figure(fitted["scores"], fitted["predictions"], key, ("Tokens", "Error"))
+    assert {ax.get_xlabel() for ax in fig.axes[-4:]} == {"Tokens"}
+    assert fig.axes[0].get_ylabel() == "Error"
+    plt.close(fig)

@@ -194,14 +194,16 @@ def run_forecast(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def write_plots(fits: Sequence[Any], folder: Path, level: float) -> list[Path]:
-    """One PNG per curve (one panel per estimator) in ``folder``, named by the curve's slug."""
+    """One PNG per curve (one panel per estimator) in ``folder``, named domain_task_model."""
     from matplotlib.figure import Figure
+
+    from scalinglaws.curves import file_names
 
     folder.mkdir(parents=True, exist_ok=True)
     by_curve: dict[Any, list[Any]] = {}
     for cf in fits:
         by_curve.setdefault(cf.key, []).append(cf)
-    written = []
+    written, names = [], file_names(by_curve)
     for key, group in by_curve.items():
         width = 4.5 * len(group)
         fig = Figure(figsize=(width, 3.6))  # fixed margins (in inches): faster than a layout
@@ -215,7 +217,7 @@ def write_plots(fits: Sequence[Any], folder: Path, level: float) -> list[Path]:
             else:
                 cf.fit.plot(ax=ax, level=level)
                 ax.set_title(f"{key.label}\n{cf.estimator}", fontsize="small")
-        path = folder / f"{key.slug}.png"
+        path = folder / f"{names[key]}.png"
         fig.savefig(path, dpi=120)
         written.append(path)
     return written

@@ -62,12 +62,60 @@ class CurveKey:
         return f"{self.domain} / {self.task} / {self.model}"
 
     @property
+    def title_task(self) -> str:
+        """The task as it reads best: a tuple's text ``"('qa', '1-shot')"`` as ``"qa, 1-shot"``."""
+        return readable(self.task)
+
+    @property
+    def title(self) -> str:
+        """The label for figure titles, e.g. ``"BB / qa, 1-shot / 262M"``."""
+        return f"{self.domain} / {self.title_task} / {self.model}"
+
+    @property
+    def name(self) -> str:
+        """Readable, file-name-safe ``domain_task_model`` (not unique: see :func:`file_names`)."""
+        parts = (_safe(self.domain), _safe(self.title_task), _safe(self.model))
+        text = "_".join(p for p in parts if p)[:_SLUG_TEXT_MAX].rstrip("._-")
+        return text or "curve"
+
+    @property
+    def digest(self) -> str:
+        """8 hex digits of a sha1 of the key: the same for the same key, everywhere."""
+        raw = "\x1f".join((self.domain, self.task, self.model)).encode("utf-8")
+        return hashlib.sha1(raw).hexdigest()[:8]
+
+    @property
     def slug(self) -> str:
         """Stable, unique, file-name-safe id: readable text + ``-`` + 8 hex digits of a sha1."""
         text = re.sub(r"[^A-Za-z0-9._-]+", "_", self.label).strip("._-")
         text = text[:_SLUG_TEXT_MAX].rstrip("._-") or "curve"
-        raw = "\x1f".join((self.domain, self.task, self.model)).encode("utf-8")
-        return f"{text}-{hashlib.sha1(raw).hexdigest()[:8]}"
+        return f"{text}-{self.digest}"
+
+
+def readable(text: str) -> str:
+    """``"('qa', '1-shot')"`` (a tuple of texts written by Python) as ``"qa, 1-shot"``."""
+    match = re.fullmatch(r"\(\s*((?:'[^']*'\s*,\s*)*'[^']*')\s*,?\s*\)", text.strip())
+    return ", ".join(re.findall(r"'([^']*)'", match.group(1))) if match else text
+
+
+def _safe(text: str) -> str:
+    """``text`` without ``+`` (``1.07e+09`` reads ``1.07e09``) and with each run of other
+    characters than letters, digits, ``.`` and ``-`` as ``_``."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text.replace("+", "")).strip("._-")
+
+
+def file_names(keys: Iterable[CurveKey]) -> dict[CurveKey, str]:
+    """A readable file name per key (:attr:`CurveKey.name`), unique among ``keys``.
+
+    Names that two keys share (ignoring case, for case-insensitive file systems) get
+    ``-`` and the key's :attr:`~CurveKey.digest`, so each name depends only on the keys of
+    the same collision, never on their order.
+    """
+    keys = sorted(set(keys))
+    counts = defaultdict(int)
+    for key in keys:
+        counts[key.name.casefold()] += 1
+    return {k: k.name if counts[k.name.casefold()] == 1 else f"{k.name}-{k.digest}" for k in keys}
 
 
 @dataclass(frozen=True, eq=False)

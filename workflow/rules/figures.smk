@@ -13,6 +13,9 @@ EXTRA_TARGETS.append("results/{dataset}/figures/curves")
 FIGURE_CODE = library_code("plots", "paper/plots", "curves.py", "estimators")
 """Digest of the library code behind the figures."""
 
+AXIS_LABELS = config.get("figures", {}).get("axis_labels", {})
+"""Per dataset, the {x, y} axis labels of its fitted-curve figures (empty: the defaults)."""
+
 
 rule figure:
     """One of the paper's figures, as PNG and PDF."""
@@ -42,6 +45,7 @@ rule figure:
         runtime=10,
     params:
         code=FIGURE_CODE,
+        axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
     script:
         "../../scripts/figures.py"
 
@@ -71,5 +75,6 @@ rule curve_figures:
         runtime=30,
     params:
         code=FIGURE_CODE,
+        axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
     script:
         "../../scripts/figures.py"

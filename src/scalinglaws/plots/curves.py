@@ -1,13 +1,16 @@
-"""Fitted-curve panels: one row per curve, one column per estimator (Appendix A.3 format).
+"""Fitted-curve panels: a grid of at most four panels per row, one panel per (curve, estimator).
 
 The paper's own layouts of these panels (Figures 1 top, 5 and 8) are in
 :mod:`scalinglaws.paper.plots.layouts`.
 
-One row per curve and one column per estimator present in the scores. Fit points are dark
-(black, alpha 0.5), extrapolation points amber, and the fitted law blue, drawn on a
-log-spaced grid from the smallest fit x to 3 times the largest x. An unscored fit (a curve
-without extrapolation points) is drawn like a scored one, with the note "unscored". The inputs
-are the workflow's ``scores.csv`` and ``predictions.csv`` frames (text or numeric columns).
+Each curve gets one or more rows of up to :data:`MAX_COLUMNS` panels, one per estimator, on
+log-log axes. A panel shows the fit points (grey dots), the held-out points (Training = 0:
+orange diamonds, drawn over the line), the fitted law (blue, on a log-spaced
+grid from the smallest fit x to 3 times the largest x), the predictive band of
+``predictions.csv`` (``y_lo``–``y_hi``, shaded, at the points where it exists) and, shaded
+grey, the extrapolation region beyond the last fit point. Its title names the estimator and
+its RMSE on the held-out points ("unscored" when the curve has none). The inputs are the
+workflow's ``scores.csv`` and ``predictions.csv`` frames (text or numeric columns).
 """
 
 from __future__ import annotations
@@ -16,22 +19,34 @@ import math
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import NullLocator
+from matplotlib.patches import Patch
+from matplotlib.ticker import (
+    FixedLocator,
+    LogLocator,
+    MaxNLocator,
+    NullLocator,
+    StrMethodFormatter,
+)
+from scipy import stats
 
 from scalinglaws.curves import CurveKey
 from scalinglaws.estimators import registry
 from scalinglaws.fitting import FITTED_STATUSES
 from scalinglaws.plots import laws
 from scalinglaws.plots.theme import (
+    BAND_ALPHA,
     EXTRAPOLATION_COLOR,
     FIT_ALPHA,
     FIT_COLOR,
     LAW_COLOR,
+    REGION_COLOR,
     X_LABEL,
     Y_LABEL,
     NotApplicable,
@@ -40,6 +55,11 @@ from scalinglaws.plots.theme import (
 
 GRID_POINTS = 400
 X_STRETCH = 3.0
+MAX_COLUMNS = 4
+PANEL = (2.75, 2.05)  # width, height of one panel (inches)
+GAP = (0.22, 0.62)  # space between panels (inches): across, and down (title + tick labels)
+MARGIN = {"left": 0.95, "right": 0.15, "top": 0.4, "bottom": 1.05}  # inches
+TITLE_SPACE = 0.4  # inches above the panels for the figure's title
 LM_DOMAIN = "LM"
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
@@ -78,6 +98,22 @@ def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+def band_level(predictions: pd.DataFrame) -> float | None:
+    """The level of the stored bands, read back from y_lo, y_hi, log_scale and log_df.
+
+    ``y_hi / y_lo = exp(2 t s)`` with t the ``(1 + level) / 2`` quantile of a Student-t with
+    ``log_df`` degrees of freedom (:mod:`scalinglaws.bands`); None if no row has a band.
+    """
+    if not {"y_lo", "y_hi", "log_scale", "log_df"} <= set(predictions.columns):
+        return None
+    rows = numeric(predictions, ["y_lo", "y_hi", "log_scale", "log_df"])
+    with np.errstate(all="ignore"):
+        t = np.log(rows["y_hi"] / rows["y_lo"]) / (2.0 * rows["log_scale"])
+        level = 2.0 * stats.t.cdf(t, rows["log_df"]) - 1.0
+    level = level[np.isfinite(level) & (rows["log_scale"] > 0)]
+    return round(float(np.median(level)), 2) if len(level) else None
+
+
 def _rows_of(frame: pd.DataFrame, key: CurveKey) -> pd.DataFrame:
     mask = (
         (frame["domain"].astype(str) == key.domain)
@@ -96,17 +132,51 @@ def _points(predictions: pd.DataFrame, estimators: list[str]) -> pd.DataFrame:
     return predictions.iloc[0:0]
 
 
-def _limits(values: Sequence[np.ndarray], law_values: Sequence[np.ndarray]) -> tuple:
-    data = np.concatenate([v for v in values if v.size] or [np.array([0.0, 1.0])])
-    lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
-    span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
-    for curve in law_values:
-        finite = curve[np.isfinite(curve)]
-        if finite.size:
-            lo = min(lo, max(float(finite.min()), lo - span))
-            hi = max(hi, min(float(finite.max()), hi + span))
-    pad = 0.06 * (hi - lo)
-    return lo - pad, hi + pad
+@dataclass
+class _Curve:
+    """What the panels of one curve share: its points, law grid and y values drawn."""
+
+    fit: pd.DataFrame
+    held_out: pd.DataFrame
+    grid: np.ndarray
+    drawn: list[np.ndarray]
+
+
+def _curve_data(pred_rows: pd.DataFrame, estimators: list[str]) -> _Curve:
+    points = _points(pred_rows, estimators)
+    fit = points[points["region"] == "fit"]
+    held_out = points[points["region"] != "fit"]
+    xs = points["x"].to_numpy(dtype=float)
+    xs = xs[np.isfinite(xs) & (xs > 0)]
+    grid = np.array([])
+    if xs.size:
+        fit_x = fit["x"].to_numpy(dtype=float)
+        start = float(np.nanmin(fit_x)) if fit_x.size else float(xs.min())
+        grid = np.geomspace(start, X_STRETCH * float(xs.max()), GRID_POINTS)
+    return _Curve(fit, held_out, grid, [points["y_true"].to_numpy(dtype=float)])
+
+
+def _grid_shape(n_estimators: int) -> tuple[int, int]:
+    """(rows per curve, columns) for ``n_estimators`` panels per curve."""
+    columns = min(n_estimators, MAX_COLUMNS)
+    return math.ceil(n_estimators / columns), columns
+
+
+def _new_figure(n_rows: int, n_cols: int, title: bool) -> tuple[Figure, np.ndarray]:
+    """A figure of panels of :data:`PANEL` inches with fixed margins (faster than a layout)."""
+    top = MARGIN["top"] + (TITLE_SPACE if title else 0.0)
+    width = MARGIN["left"] + n_cols * PANEL[0] + (n_cols - 1) * GAP[0] + MARGIN["right"]
+    height = top + n_rows * PANEL[1] + (n_rows - 1) * GAP[1] + MARGIN["bottom"]
+    fig, axes = figure(n_rows, n_cols, figsize=(width, height), squeeze=False, layout=None)
+    fig.subplots_adjust(
+        left=MARGIN["left"] / width,
+        right=1 - MARGIN["right"] / width,
+        bottom=MARGIN["bottom"] / height,
+        top=1 - top / height,
+        wspace=GAP[0] / PANEL[0],
+        hspace=GAP[1] / PANEL[1],
+    )
+    return fig, axes
 
 
 def curve_panels(
@@ -116,129 +186,191 @@ def curve_panels(
     *,
     row_labels: Sequence[str] | None = None,
     title: str | None = None,
-    fixed_layout: bool = False,
+    estimators: Sequence[str] | None = None,
+    axis_labels: tuple[str, str] = (X_LABEL, Y_LABEL),
 ) -> Figure:
-    """Panels of the given curves (rows) and every estimator in ``scores`` (columns)."""
+    """Panels of the given curves and estimators (default: every estimator in ``scores``).
+
+    Each curve takes ``ceil(len(estimators) / 4)`` rows of at most four panels; its label
+    (``row_labels``, by default the model, or model and task) heads its first row's y axis.
+    """
     if not keys:
         raise NotApplicable("at least one curve")
     scores = numeric(scores, ["rmse"])
     wanted = pd.concat([_rows_of(predictions, key) for key in keys])
-    predictions = numeric(wanted, ["x", "y_true", "y_pred"])
-    estimators = estimator_order(scores["estimator"].astype(str))
-    if not estimators:
+    predictions = numeric(wanted, ["x", "y_true", "y_pred", "y_lo", "y_hi"])
+    present = estimator_order(scores["estimator"].astype(str))
+    names = [n for n in estimators if n in present] if estimators else present
+    if not names:
         raise NotApplicable("scores of at least one estimator")
     if row_labels is None:
         tasks = {k.task for k in keys}
-        row_labels = [k.model if len(tasks) == 1 else f"{k.model}, {k.task}" for k in keys]
+        row_labels = [k.model if len(tasks) == 1 else f"{k.model}, {k.title_task}" for k in keys]
         if title is None and len({(k.domain, k.task) for k in keys}) == 1:
-            title = f"{keys[0].domain} / {keys[0].task}"
-    n_rows, n_cols = len(keys), len(estimators)
-    width, height = 3.1 * n_cols + 0.6, 2.4 * n_rows + 0.9
-    fig, axes = figure(
-        n_rows,
-        n_cols,
-        figsize=(width, height),
-        squeeze=False,
-        sharey="row",
-        layout=None if fixed_layout else "constrained",
-    )
-    if fixed_layout:  # margins in inches; much faster to draw than constrained layout
-        fig.subplots_adjust(
-            left=0.85 / width,
-            right=1 - 0.15 / width,
-            bottom=0.95 / height,
-            top=1 - (0.65 if title else 0.35) / height,
-            wspace=0.06,
-            hspace=0.12,
-        )
-    for row, key in enumerate(keys):
-        _draw_row(axes[row], key, estimators, scores, predictions, row_labels[row])
-        axes[row][0].set_ylabel(f"{row_labels[row]}\n{Y_LABEL}" if row_labels[row] else Y_LABEL)
-    for col, name in enumerate(estimators):
-        axes[0][col].set_title(name)
-        axes[-1][col].set_xlabel(X_LABEL)
-    handles = [
-        Line2D([], [], ls="", marker="o", color=FIT_COLOR, alpha=FIT_ALPHA, label="Fit points"),
-        Line2D([], [], ls="", marker="o", color=EXTRAPOLATION_COLOR, label="Extrapolation"),
-        Line2D([], [], color=LAW_COLOR, label="Fitted law"),
-    ]
-    legend_at = {"loc": "lower center"} if fixed_layout else {"loc": "outside lower center"}
-    fig.legend(handles=handles, ncol=3, frameon=False, **legend_at)
+            title = f"{keys[0].domain} / {keys[0].title_task}"
+    per_curve, n_cols = _grid_shape(len(names))
+    fig, axes = _new_figure(per_curve * len(keys), n_cols, bool(title))
+    for i, key in enumerate(keys):
+        block = axes[i * per_curve : (i + 1) * per_curve].ravel()
+        _draw_curve(block, key, names, scores, predictions, axis_labels[1], row_labels[i])
+    for ax in axes[-1]:
+        ax.set_xlabel(axis_labels[0])
+    _legend(fig, predictions, band_level(wanted))
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, y=1 - 0.1 / fig.get_figheight(), va="top", fontsize="x-large")
     return fig
 
 
-def _draw_row(axes, key, estimators, scores, predictions, label) -> None:
+def _legend(fig: Figure, predictions: pd.DataFrame, level: float | None) -> None:
+    """The figure's legend, below the panels: only the elements some panel shows."""
+    held_out = bool((predictions["region"] != "fit").any())
+    handles = [Line2D([], [], ls="", marker="o", color=FIT_COLOR, alpha=FIT_ALPHA,
+                      label="fit points")]  # fmt: skip
+    if held_out:
+        handles.append(Line2D([], [], ls="", **_HELD_OUT, label="held-out points"))
+    handles.append(Line2D([], [], color=LAW_COLOR, label="fitted law"))
+    if level is not None:
+        label = f"{level:.0%} predictive band"
+        handles.append(Patch(facecolor=LAW_COLOR, alpha=BAND_ALPHA, label=label))
+    if held_out:
+        handles.append(Patch(facecolor=REGION_COLOR, label="beyond the fit points"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
+               bbox_to_anchor=(0.5, 0.0), columnspacing=1.2, handlelength=1.6)  # fmt: skip
+
+
+_HELD_OUT = {"marker": "D", "markersize": 4.5, "color": EXTRAPOLATION_COLOR, "mew": 0}
+
+
+def _draw_curve(axes, key, names, scores, predictions, y_label, label) -> None:
+    """One curve's panels (``axes``: its block of the grid, row by row)."""
     score_rows = _rows_of(scores, key)
     pred_rows = _rows_of(predictions, key)
-    points = _points(pred_rows, estimators)
-    fit = points[points["region"] == "fit"]
-    extra = points[points["region"] != "fit"]
-    xs = points["x"].to_numpy(dtype=float)
-    fit_x = fit["x"].to_numpy(dtype=float)
-    if xs.size:
-        x_lo = float(fit_x.min()) if fit_x.size else float(xs.min())
-        x_hi = X_STRETCH * float(xs.max())
-        grid = np.geomspace(x_lo, x_hi, GRID_POINTS)
-    else:
-        grid = np.array([])
-    law_values = []
-    for ax, name in zip(axes, estimators, strict=True):
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_locator(NullLocator())  # the paper shows none; slow to draw
-        ax.scatter(fit["x"], fit["y_true"], s=10, color=FIT_COLOR, alpha=FIT_ALPHA, lw=0)
-        ax.scatter(extra["x"], extra["y_true"], s=10, color=EXTRAPOLATION_COLOR, lw=0)
-        row = score_rows[score_rows["estimator"] == name]
-        note = None
-        if row.empty:
-            note = "no score"
-        elif str(row["status"].iloc[0]) not in FITTED_STATUSES:
-            note = "fit failed: " + str(row["error"].iloc[0])
-        elif grid.size and laws.has_law(name):
-            y = laws.rebuild(name, row["params"].iloc[0], grid)
-            law_values.append(y)
-            ax.plot(grid, y, color=LAW_COLOR)
-        elif grid.size:
-            mine = pred_rows[pred_rows["estimator"] == name].sort_values("x", kind="mergesort")
-            law_values.append(mine["y_pred"].to_numpy(dtype=float))
-            ax.plot(mine["x"], mine["y_pred"], color=LAW_COLOR, ls="--")
-            note = "no law registered: predictions shown"
-        if note is None and not row.empty:
-            note = _score_note(row.iloc[0])
-        if note:
-            ax.text(
-                0.97,
-                0.95,
-                textwrap.fill(note, 36),
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize="small",
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
-            )
-        if grid.size:
-            # no margin on the right: a tick label there would run into the next panel's
-            ax.set_xlim(grid[0] / 1.15, grid[-1])
-    if not xs.size:  # no successful fit, so no points: no meaningless axis ticks
+    curve = _curve_data(pred_rows, names)
+    for ax, name in zip(axes, names, strict=False):
+        mine = pred_rows[pred_rows["estimator"] == name].sort_values("x", kind="mergesort")
+        _draw_panel(ax, name, score_rows[score_rows["estimator"] == name], mine, curve)
+    for ax in axes[len(names) :]:
+        ax.set_axis_off()
+    n_cols = min(len(axes), MAX_COLUMNS)
+    for k, ax in enumerate(axes[: len(names)]):
+        if k % n_cols:
+            ax.tick_params(labelleft=False)
+        else:
+            ax.set_ylabel(f"{label}\n{y_label}" if label and k == 0 else y_label)
+    _share_limits(axes[: len(names)], curve)
+
+
+def _draw_panel(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curve) -> None:
+    """One estimator's panel: region, band, points, law and title."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if len(curve.fit) and len(curve.held_out):
+        last_fit = float(curve.fit["x"].astype(float).max())
+        ax.axvspan(last_fit, curve.grid[-1] * 10, color=REGION_COLOR, lw=0, zorder=0)
+    fitted = not row.empty and str(row["status"].iloc[0]) in FITTED_STATUSES
+    band = mine[np.isfinite(mine["y_lo"]) & np.isfinite(mine["y_hi"])] if "y_lo" in mine else []
+    if fitted and len(band):
+        ax.fill_between(band["x"], band["y_lo"], band["y_hi"], color=LAW_COLOR,
+                        alpha=BAND_ALPHA, lw=0, zorder=1)  # fmt: skip
+        curve.drawn += [band["y_lo"].to_numpy(dtype=float), band["y_hi"].to_numpy(dtype=float)]
+    ax.plot(curve.fit["x"], curve.fit["y_true"], ls="", marker="o", markersize=3.5,
+            color=FIT_COLOR, alpha=FIT_ALPHA, mew=0, zorder=2)  # fmt: skip
+    note = _draw_law(ax, name, row, mine, curve)
+    ax.plot(curve.held_out["x"], curve.held_out["y_true"], ls="", zorder=4, **_HELD_OUT)
+    ax.set_title(_panel_title(name, row), fontsize="medium")
+    if note:
+        box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5}
+        ax.text(0.96, 0.94, textwrap.fill(note, 30), transform=ax.transAxes, ha="right",
+                va="top", fontsize="small", zorder=5, bbox=box)  # fmt: skip
+
+
+def _draw_law(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curve) -> str | None:
+    """Draw the fitted law; returns a note for the panel when there is none to draw."""
+    if row.empty:
+        return "no score"
+    if str(row["status"].iloc[0]) not in FITTED_STATUSES:
+        return "fit failed: " + str(row["error"].iloc[0])
+    if not curve.grid.size:
+        return None
+    if laws.has_law(name):
+        y = laws.rebuild(name, row["params"].iloc[0], curve.grid)
+        ax.plot(curve.grid, y, color=LAW_COLOR, lw=1.6, zorder=3)
+        curve.drawn.append(y)
+        return None
+    ax.plot(mine["x"], mine["y_pred"], color=LAW_COLOR, lw=1.6, ls="--", zorder=3)
+    curve.drawn.append(mine["y_pred"].to_numpy(dtype=float))
+    return "no law registered: predictions shown"
+
+
+def _panel_title(name: str, row: pd.DataFrame) -> str:
+    """``"M4 · RMSE 0.0306"``, ``"M4 · unscored"``, or the estimator's name."""
+    if row.empty or str(row["status"].iloc[0]) not in FITTED_STATUSES:
+        return name
+    if str(row["status"].iloc[0]) == "unscored":
+        return f"{name} · unscored"
+    rmse = float(row["rmse"].iloc[0])
+    return f"{name} · RMSE {rmse:.3g}" if math.isfinite(rmse) else name
+
+
+def _share_limits(axes, curve: _Curve) -> None:
+    """The same x and y limits and ticks on every panel of one curve."""
+    if not curve.grid.size:  # no successful fit, so no points: no meaningless axis ticks
         for ax in axes:
             ax.set_xticks([])
-        axes[0].set_yticks([])
+            ax.set_yticks([])
         return
-    values = [points["y_true"].to_numpy(dtype=float)]
-    axes[0].set_ylim(*_limits(values, law_values))
+    lo, hi = y_limits(curve.drawn)
+    for ax in axes:
+        ax.set_xlim(curve.grid[0] / 1.3, curve.grid[-1])
+        ax.set_ylim(lo, hi)
+        log_ticks(ax, lo, hi)
 
 
-def _score_note(row: pd.Series) -> str | None:
-    """The note of a drawn fit: its RMSE, "unscored", or None."""
-    if str(row["status"]) == "unscored":
-        return "unscored: no extrapolation points"
-    rmse = float(row["rmse"])
-    return f"RMSE {rmse:.3g}" if math.isfinite(rmse) else None
+def y_limits(drawn: Sequence[np.ndarray]) -> tuple[float, float]:
+    """Limits around the data (first array), widened to the drawn curves by at most the data's
+    own log span on each side, with a small margin (log scale)."""
+    data = drawn[0][np.isfinite(drawn[0]) & (drawn[0] > 0)]
+    if not data.size:
+        data = np.array([0.5, 1.0])
+    lo, hi = np.log(float(data.min())), np.log(float(data.max()))
+    span = max(hi - lo, 0.05)
+    for values in drawn[1:]:
+        values = values[np.isfinite(values) & (values > 0)]
+        if values.size:
+            lo = min(lo, max(float(np.log(values.min())), lo - span))
+            hi = max(hi, min(float(np.log(values.max())), hi + span))
+    pad = 0.06 * (hi - lo)
+    return float(np.exp(lo - pad)), float(np.exp(hi + pad))
 
 
-def curve_figure(scores: pd.DataFrame, predictions: pd.DataFrame, key: CurveKey) -> Figure:
-    """Appendix A.3 format for any curve: one row, one panel per estimator."""
+def log_ticks(ax: Axes, lo: float, hi: float) -> None:
+    """Readable ticks on log axes: plain numbers on y, powers of ten on x, no minor ticks."""
+    ticks = _nice_ticks(lo, hi)
+    ax.yaxis.set_major_locator(FixedLocator(ticks) if ticks else MaxNLocator(nbins=4))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:.3g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_locator(LogLocator(numticks=6))
+    ax.xaxis.set_minor_locator(NullLocator())  # the paper shows none; slow to draw
+
+
+def _nice_ticks(lo: float, hi: float) -> list[float]:
+    """3 to 6 ticks of the form m·10^k (m in 1, 2, 5, then 1, 2, 3, 5) in [lo, hi]; [] if
+    the range is too narrow for that (evenly spaced ticks are then used)."""
+    powers = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    for mantissas in ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0)):
+        ticks = [m * 10.0**k for k in powers for m in mantissas if lo <= m * 10.0**k <= hi]
+        if 3 <= len(ticks) <= 6:
+            return ticks
+    return []
+
+
+def curve_figure(
+    scores: pd.DataFrame,
+    predictions: pd.DataFrame,
+    key: CurveKey,
+    axis_labels: tuple[str, str] = (X_LABEL, Y_LABEL),
+) -> Figure:
+    """Appendix A.3 format for any curve: one panel per estimator, at most four per row."""
     return curve_panels(
-        scores, predictions, [key], row_labels=[""], title=key.label, fixed_layout=True
+        scores, predictions, [key], row_labels=[""], title=key.title, axis_labels=axis_labels
     )

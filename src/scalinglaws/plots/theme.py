@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -27,10 +28,19 @@ FIT_COLOR = "black"
 FIT_ALPHA = 0.5
 EXTRAPOLATION_COLOR = "tab:orange"
 LAW_COLOR = "tab:blue"
-X_LABEL = "Examples seen"
-Y_LABEL = "Loss / error"
+BAND_ALPHA = 0.22
+REGION_COLOR = "#ececec"  # the extrapolation region, beyond the last fit point
+X_LABEL = "Seen examples"
+Y_LABEL = "Loss"
 _PDF_METADATA = {"CreationDate": None, "ModDate": None}
 _PNG_METADATA = {"Software": f"matplotlib {matplotlib.__version__}"}
+
+
+def axis_labels(labels: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(x, y) labels of a dataset's fitted-curve figures: ``labels["x"]``, ``labels["y"]``
+    (config ``figures.axis_labels.<dataset>``), else :data:`X_LABEL`, :data:`Y_LABEL`."""
+    labels = labels or {}
+    return str(labels.get("x") or X_LABEL), str(labels.get("y") or Y_LABEL)
 
 
 def apply_theme() -> None:

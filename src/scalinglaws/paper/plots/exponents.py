@@ -6,6 +6,7 @@ parameters of every estimator whose fits have a ``c`` (see :func:`laws.scaling_e
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -21,8 +22,14 @@ from matplotlib.ticker import (
 
 from scalinglaws.fitting import FITTED_STATUSES
 from scalinglaws.plots import laws
-from scalinglaws.plots.curves import LM_DOMAIN, estimator_order, model_size, numeric
-from scalinglaws.plots.theme import NotApplicable, figure
+from scalinglaws.plots.curves import (
+    LM_DOMAIN,
+    MAX_COLUMNS,
+    estimator_order,
+    model_size,
+    numeric,
+)
+from scalinglaws.plots.theme import X_LABEL, NotApplicable, figure
 
 IC_DOMAIN = "IC"
 SHOT_TASK = re.compile(r"inet_(\d+)")
@@ -95,7 +102,8 @@ def fig6(scores: pd.DataFrame) -> Figure:
 
 
 def fig9(scores: pd.DataFrame) -> Figure:
-    """c against language-model size (billions of parameters), one panel per estimator."""
+    """c against language-model size (billions of parameters), one panel per estimator, at
+    most four to a row."""
     table = exponents(scores)
     table = table[table["domain"].astype(str) == LM_DOMAIN].copy()
     table["size"] = [model_size(m) for m in table["model"].astype(str)]
@@ -105,18 +113,24 @@ def fig9(scores: pd.DataFrame) -> Figure:
     table["size"] = table["size"].astype(float) / 1e9
     estimators = estimator_order(table["estimator"].astype(str))
     tasks = sorted(table["task"].astype(str).unique())
+    n_rows, n_cols = math.ceil(len(estimators) / MAX_COLUMNS), min(len(estimators), MAX_COLUMNS)
     fig, axes = figure(
-        1, len(estimators), figsize=(3.2 * len(estimators) + 0.5, 3.4), squeeze=False
+        n_rows, n_cols, figsize=(3.0 * n_cols + 0.5, 2.9 * n_rows + 0.3), squeeze=False
     )
-    for ax, name in zip(axes[0], estimators, strict=True):
+    for k, ax in enumerate(axes.ravel()):
+        if k >= len(estimators):
+            ax.set_axis_off()
+            continue
+        name = estimators[k]
         for task in tasks:
             line = table[(table["estimator"] == name) & (table["task"] == task)]
             line = line.sort_values("size", kind="mergesort")
             ax.plot(line["size"], line["c"], marker="o", label=task)
         ax.set_title(name)
-        ax.set_xlabel("Model size (×1e9 parameters)")
+        if k % n_cols == 0:
+            ax.set_ylabel(C_LABEL)
         ax.yaxis.set_major_locator(MaxNLocator(5))
-    axes[0][0].set_ylabel(C_LABEL)
+    fig.supxlabel("Model size (billions of parameters)")
     if len(tasks) > 1:
         fig.legend(title="Task", loc="outside right upper", frameon=False)
     return fig
@@ -176,7 +190,7 @@ def fig7(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_title(f"Model = {family}")
-        ax.set_xlabel("Examples seen")
+        ax.set_xlabel(X_LABEL)
         ax.legend(loc="upper right", fontsize="small")
     axes[0][0].set_ylabel(f"Excess risk (ε − ε∞ of {EXCESS_ESTIMATOR})")
     return fig

@@ -3,7 +3,10 @@
 :data:`FIGURES` maps each figure of the paper that the workflow draws to a function of the
 run's tables (scores, predictions, rankings, curves); :func:`draw` saves one, or a "not
 applicable" note when the dataset lacks the paper's curves. Figures 1 (top), 5 and 8 are
-fitted-curve panels (:func:`scalinglaws.plots.curves.curve_panels`) of the paper's curves.
+fitted-curve panels (:func:`scalinglaws.plots.curves.curve_panels`) of the paper's curves:
+Figure 1 (top) with every estimator (the paper's M1–M4 in its first row), Figures 5 and 8 with
+the paper's M1–M4, one row per curve as in the paper (every estimator of every curve is in the
+per-curve figures, ``figures/curves/``).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from matplotlib.figure import Figure
 from scalinglaws.curves import CurveKey
 from scalinglaws.paper.plots import bars, exponents, fixed_exponent
 from scalinglaws.plots.curves import LM_DOMAIN, curve_keys, curve_panels, model_size
-from scalinglaws.plots.theme import NotApplicable, not_applicable, save
+from scalinglaws.plots.theme import X_LABEL, Y_LABEL, NotApplicable, not_applicable, save
 
 FIG1_TOP = [CurveKey("IC", "inet_10", "BiT/101/3")]
+PAPER_ESTIMATORS = ["M1", "M2", "M3", "M4"]
+LABELS = (X_LABEL, Y_LABEL)
 FIG5 = [CurveKey("IC", "inet_10", "ViT/B/16"), CurveKey("IC", "inet_10", "MiX/L/16")]
 
 
@@ -28,20 +33,28 @@ def _select(scores: pd.DataFrame, wanted: Sequence[CurveKey]) -> list[CurveKey]:
     return [k for k in wanted if k in present]
 
 
-def fig1_top(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
+def fig1_top(
+    scores: pd.DataFrame, predictions: pd.DataFrame, axis_labels: tuple[str, str] = LABELS
+) -> Figure:
     """Figure 1 (top): IC inet_10 BiT/101/3, one panel per estimator."""
     keys = _select(scores, FIG1_TOP)
     if not keys:
         raise NotApplicable("the curve IC / inet_10 / BiT/101/3")
-    return curve_panels(scores, predictions, keys, row_labels=[""], title=keys[0].label)
+    return curve_panels(
+        scores, predictions, keys, row_labels=[""], title=keys[0].title, axis_labels=axis_labels
+    )
 
 
-def fig5(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 5: ViT/B/16 and MiX/L/16 on IC inet_10 (those present)."""
+def fig5(
+    scores: pd.DataFrame, predictions: pd.DataFrame, axis_labels: tuple[str, str] = LABELS
+) -> Figure:
+    """Figure 5: ViT/B/16 and MiX/L/16 on IC inet_10 (those present), M1–M4."""
     keys = _select(scores, FIG5)
     if not keys:
         raise NotApplicable("the curves IC / inet_10 / ViT/B/16 or MiX/L/16")
-    return curve_panels(scores, predictions, keys)
+    return curve_panels(
+        scores, predictions, keys, estimators=_paper(scores), axis_labels=axis_labels
+    )
 
 
 def lm_keys(scores: pd.DataFrame) -> list[CurveKey]:
@@ -55,32 +68,48 @@ def lm_keys(scores: pd.DataFrame) -> list[CurveKey]:
     return sorted(keys, key=order)
 
 
-def fig8(scores: pd.DataFrame, predictions: pd.DataFrame) -> Figure:
-    """Figure 8: every language-modelling curve (rows, by model size) × estimator."""
+def fig8(
+    scores: pd.DataFrame, predictions: pd.DataFrame, axis_labels: tuple[str, str] = LABELS
+) -> Figure:
+    """Figure 8: every language-modelling curve (rows, by model size) × M1–M4."""
     keys = lm_keys(scores)
     if not keys:
         raise NotApplicable("curves of domain LM")
-    return curve_panels(scores, predictions, keys)
+    return curve_panels(
+        scores, predictions, keys, estimators=_paper(scores), axis_labels=axis_labels
+    )
 
 
+def _paper(scores: pd.DataFrame) -> list[str] | None:
+    """The paper's M1–M4 if the scores have any of them, else None (every estimator)."""
+    present = set(scores["estimator"].astype(str))
+    return PAPER_ESTIMATORS if present & set(PAPER_ESTIMATORS) else None
 
 FIGURES = {
-    "fig1_top": lambda d: fig1_top(d["scores"], d["predictions"]),
-    "fig1_bottom": lambda d: bars.fig1_bottom(d["rankings"]),
-    "fig5": lambda d: fig5(d["scores"], d["predictions"]),
-    "fig6": lambda d: exponents.fig6(d["scores"]),
-    "fig7": lambda d: exponents.fig7(d["scores"], d["predictions"]),
-    "fig8": lambda d: fig8(d["scores"], d["predictions"]),
-    "fig9": lambda d: exponents.fig9(d["scores"]),
+    "fig1_top": lambda d, labels: fig1_top(d["scores"], d["predictions"], labels),
+    "fig1_bottom": lambda d, labels: bars.fig1_bottom(d["rankings"], d.get("scores")),
+    "fig5": lambda d, labels: fig5(d["scores"], d["predictions"], labels),
+    "fig6": lambda d, labels: exponents.fig6(d["scores"]),
+    "fig7": lambda d, labels: exponents.fig7(d["scores"], d["predictions"]),
+    "fig8": lambda d, labels: fig8(d["scores"], d["predictions"], labels),
+    "fig9": lambda d, labels: exponents.fig9(d["scores"]),
     # Drawn by rule fixed_exponent from the dataset's curves (workflow/rules/fixed_exponent.smk).
-    "fig3_fixed_exponent": lambda d: fixed_exponent.fig3(d["curves"], d.get("sweep")),
+    "fig3_fixed_exponent": lambda d, labels: fixed_exponent.fig3(d["curves"], d.get("sweep")),
 }
 
 
-def draw(name: str, data: dict[str, pd.DataFrame], stem: str | Path) -> str | None:
-    """Draw and save figure ``name``; returns the not-applicable note, if it is one."""
+def draw(
+    name: str,
+    data: dict[str, pd.DataFrame],
+    stem: str | Path,
+    axis_labels: tuple[str, str] = LABELS,
+) -> str | None:
+    """Draw and save figure ``name``; returns the not-applicable note, if it is one.
+
+    ``axis_labels`` (x, y) label the fitted-curve panels (Figures 1 top, 5 and 8).
+    """
     try:
-        fig = FIGURES[name](data)
+        fig = FIGURES[name](data, axis_labels)
     except NotApplicable as exc:
         note = f"needs {exc}"
         save(not_applicable(note, title=name), stem)
