@@ -27,11 +27,16 @@ def prefixed(prefix: str, params: Mapping[str, float]) -> dict[str, float]:
     return {prefix + k: v for k, v in params.items()}
 
 
-def member_bounds(prefix: str, member: type[Estimator]) -> ParamBounds:
-    """Bounds of a member's parameters in generic refits: its own box, BNSL unbounded."""
-    if member is BNSL:
-        return {prefix + k: (-np.inf, np.inf) for k in BNSL_LAW_KEYS}
-    return {prefix + k: bounds for k, bounds in (member.param_bounds or {}).items()}
+def member_bounds(members: Sequence[tuple[str, type[Estimator]]]) -> ParamBounds:
+    """Bounds of the members' (prefix, class) parameters in generic refits: each member's own
+    box, BNSL's unbounded."""
+    bounds: ParamBounds = {}
+    for prefix, member in members:
+        if member is BNSL:
+            bounds.update({prefix + k: (-np.inf, np.inf) for k in BNSL_LAW_KEYS})
+        else:
+            bounds.update({prefix + k: box for k, box in (member.param_bounds or {}).items()})
+    return bounds
 
 
 def usable_fit(member: Estimator, x: np.ndarray, y: np.ndarray) -> tuple[FitResult | None, str]:

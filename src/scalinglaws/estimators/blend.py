@@ -60,10 +60,7 @@ class Blend(Estimator):
     min_points = 4
     law = staticmethod(blend_law)
     # Generic refits move each member within its own box; the weight w stays fixed.
-    param_bounds: ClassVar[ParamBounds] = {
-        **member_bounds("m4_", M4),
-        **member_bounds("bnsl_", BNSL),
-    }
+    param_bounds: ClassVar[ParamBounds] = member_bounds((("m4_", M4), ("bnsl_", BNSL)))
 
     @classmethod
     def band_parts(

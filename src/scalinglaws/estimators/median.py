@@ -63,11 +63,7 @@ class Median(Estimator):
     min_points = 4
     law = staticmethod(median_law)
     band_rule = "median"
-    param_bounds: ClassVar[ParamBounds] = {
-        bound: limits
-        for prefix, cls in MEMBERS
-        for bound, limits in member_bounds(prefix, cls).items()
-    }
+    param_bounds: ClassVar[ParamBounds] = member_bounds(MEMBERS)
 
     @classmethod
     def band_parts(

@@ -87,11 +87,7 @@ class Stack(Estimator):
     name = "STACK"
     min_points = 4
     law = staticmethod(stack_law)
-    param_bounds: ClassVar[ParamBounds] = {
-        bound: limits
-        for prefix, cls in MEMBERS
-        for bound, limits in member_bounds(prefix, cls).items()
-    }
+    param_bounds: ClassVar[ParamBounds] = member_bounds(MEMBERS)
 
     @classmethod
     def band_parts(
