@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from scalinglaws.curves import CurveKey
+
 SCALE = 10.0
 """The forecast scale shown (a multiple of each curve's largest x)."""
 N_FORECASTS = 3
@@ -88,8 +90,9 @@ def forecast_lines(
     level = rows["level"].iloc[0]
     lines = [f"{head}; {name} at {scale:g}x the largest x, with its {level:.0%} band:"]
     for row in rows.head(n).itertuples():
+        title = CurveKey(str(row.domain), str(row.task), str(row.model)).title
         lines.append(
-            f"  {row.domain} / {row.task} / {row.model}: {row.y_pred:.4g} "
+            f"  {title}: {row.y_pred:.4g} "
             f"[{row.y_lo:.4g}, {row.y_hi:.4g}] at x = {row.x:.3g} (last {row.last_y:.4g})"
         )
     if len(rows) > n:
