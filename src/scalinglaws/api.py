@@ -69,10 +69,7 @@ def estimator_name(name: object) -> str:
     name = registry.RECOMMENDED if name is None else name
     if not isinstance(name, str):
         raise InputError(f"estimator must be a registered name (str), got {name!r}")
-    if name not in registry.ESTIMATORS:
-        raise ScalingLawsError(
-            f"unknown estimator {name!r}; registered: {', '.join(registry.ESTIMATORS)}"
-        )
+    registry.estimator_class(name)
     return name
 
 
@@ -97,10 +94,7 @@ def number_array(values: object, name: str) -> np.ndarray:
 
 def positive_array(values: object, name: str, *, one_d: bool = True) -> np.ndarray:
     """``values`` as a float array of positive finite numbers (1-D unless ``one_d`` is False)."""
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be numbers, got {type(values).__name__}") from None
+    array = number_array(values, name)
     if one_d and array.ndim != 1:
         raise InputError(f"{name} must be a 1-D array, got shape {array.shape}")
     if array.size == 0:

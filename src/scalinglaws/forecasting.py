@@ -36,6 +36,7 @@ from scalinglaws.curves import (
     LOSS,
     SEEN,
     TRAINING,
+    VALUE_RANGE,
     Curve,
     CurveKey,
     curves_from_table,
@@ -100,10 +101,12 @@ def checked_table(table: pd.DataFrame) -> pd.DataFrame:
     for name in KEY_COLUMNS:
         out[name] = out[name].astype("str")
         _reject(out[name].str.strip() == "", table, name, "must not be empty")
+    low, high = VALUE_RANGE  # as read_curves checks a CSV
     for name in (SEEN, LOSS):
         values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            _reject(~(np.isfinite(values) & (values > 0)), table, name, "must be positive, finite")
+            inside = (values >= low) & (values <= high)
+        _reject(~inside, table, name, f"must lie in [{low:g}, {high:g}], so positive, finite")
         out[name] = values
     training = pd.to_numeric(table[TRAINING], errors="coerce").to_numpy(dtype=float)
     _reject(~np.isin(training, (0.0, 1.0)), table, TRAINING, "must be 0 or 1")
@@ -160,14 +163,16 @@ def estimator_names(estimator: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def _options(options: Mapping[str, Any] | None, name: str, domain: str) -> dict[str, Any]:
-    """One estimator's options for one domain from a workflow-style estimators mapping."""
+def _specs(options: Mapping[str, Any] | None, names: Sequence[str]) -> dict[str, Any]:
+    """Each estimator's config entry (``{options, by_domain}`` or None) from a workflow-style
+    estimators mapping."""
     if options is not None and not isinstance(options, Mapping):
         raise InputError("options must map estimator names to {options: ..., by_domain: ...}")
-    spec = (options or {}).get(name)
-    if spec is not None and not isinstance(spec, Mapping):
-        raise InputError(f"options[{name!r}] must be a mapping with keys options and by_domain")
-    return registry.options_for(spec, domain)
+    specs = {name: (options or {}).get(name) for name in names}
+    for name, spec in specs.items():
+        if spec is not None and not isinstance(spec, Mapping):
+            raise InputError(f"options[{name!r}] must be a mapping with keys options and by_domain")
+    return specs
 
 
 def fit_curves(
@@ -184,15 +189,13 @@ def fit_curves(
     """
     if points not in POINTS:
         raise InputError(f"points must be one of {', '.join(POINTS)}; got {points!r}")
-    names = estimator_names(estimator)
+    specs = _specs(options, estimator_names(estimator))
     curves = load_curves(data)
-    for domain in sorted({curve.key.domain for curve in curves}):
-        for name in names:
-            registry.make(name, **_options(options, name, domain))  # check the options once
+    registry.check_entries(specs, sorted({curve.key.domain for curve in curves}))
     return [
-        _fit_curve(curve, name, _options(options, name, curve.key.domain), points)
+        _fit_curve(curve, name, registry.options_for(spec, curve.key.domain), points)
         for curve in curves
-        for name in names
+        for name, spec in specs.items()
     ]
 
 

@@ -37,14 +37,19 @@ def names() -> list[str]:
     return list(ESTIMATORS)
 
 
-def make(name: str, **options: Any) -> Estimator:
-    """Build the estimator ``name`` with ``options``; unknown names or options raise clearly."""
+def estimator_class(name: object) -> type[Estimator]:
+    """The class registered as ``name``; an unknown name raises, listing the registered ones."""
     try:
-        cls = ESTIMATORS[name]
-    except KeyError:
+        return ESTIMATORS[name]  # type: ignore[index]
+    except (KeyError, TypeError):
         raise ScalingLawsError(
             f"unknown estimator {name!r}; registered: {', '.join(ESTIMATORS)}"
         ) from None
+
+
+def make(name: str, **options: Any) -> Estimator:
+    """Build the estimator ``name`` with ``options``; unknown names or options raise clearly."""
+    cls = estimator_class(name)
     accepted = set(inspect.signature(cls).parameters)
     unknown = sorted(set(options) - accepted)
     if unknown:
@@ -60,13 +65,14 @@ def check_entries(estimators: Mapping[str, Any], domains: Iterable[str] | None =
     unknown name or a bad option fails before any fit, with a message naming the estimator,
     the domain and the option. ``domains`` default: those its ``by_domain`` entries name,
     plus any other domain (the plain ``options``)."""
+    given = None if domains is None else list(domains)
     for name, spec in estimators.items():
-        if name not in ESTIMATORS:
-            raise ScalingLawsError(
-                f"estimators: unknown estimator {name!r}; registered: {', '.join(ESTIMATORS)}"
-            )
-        named = domains if domains is not None else sorted((spec or {}).get("by_domain") or {})
-        for domain in [*named, None] if domains is None else named:
+        try:
+            estimator_class(name)
+        except ScalingLawsError as exc:
+            raise ScalingLawsError(f"estimators: {exc}") from None
+        by_domain = sorted((spec or {}).get("by_domain") or {})
+        for domain in [*by_domain, None] if given is None else given:
             where = "any other domain" if domain is None else f"domain {domain}"
             try:
                 make(name, **options_for(spec, domain or ""))
