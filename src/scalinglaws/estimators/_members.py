@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from scalinglaws.errors import FitError
-from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
+from scalinglaws.estimators.base import Estimator, FitResult, Law, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
 
 BNSL_LAW_KEYS = ("a", "b", "c0", "c1", "d1", "f1", "c2", "d2", "f2")  # the law's parameters
@@ -59,10 +59,11 @@ def usable_fit(member: Estimator, x: np.ndarray, y: np.ndarray) -> tuple[FitResu
 
 
 def fit_members(
-    members: Sequence[Estimator], prefixes: Sequence[str], x: np.ndarray, y: np.ndarray
+    name: str, members: Sequence[Estimator], prefixes: Sequence[str], x: np.ndarray, y: np.ndarray
 ) -> tuple[list[FitResult | None], dict[str, float], list[str]]:
     """Each member's :func:`usable_fit` (None if left out), the usable fits' parameters under
-    their prefixes, and the reasons members were left out."""
+    their prefixes, and the reasons members were left out. Raises FitError, naming the
+    combination ``name``, when no member is usable."""
     fits: list[FitResult | None] = []
     params: dict[str, float] = {}
     reasons: list[str] = []
@@ -73,4 +74,31 @@ def fit_members(
             reasons.append(reason)
         else:
             params.update(prefixed(prefix, fit.params))
+    if all(fit is None for fit in fits):
+        which = "both members" if len(members) == 2 else "every member"
+        raise FitError(f"{name}: {which} failed: " + "; ".join(reasons))
     return fits, params, reasons
+
+
+def combined_result(
+    law: Law,
+    params: dict[str, float],
+    x: np.ndarray,
+    y: np.ndarray,
+    fits: Sequence[FitResult | None],
+    reasons: Sequence[str],
+    summary: str,
+) -> FitResult:
+    """The combination's result: its law at ``params``; iterations summed over the usable
+    members, converged when every member was used and converged, and the reasons members
+    were left out as the message (``summary`` when none was)."""
+    used = [fit for fit in fits if fit is not None]
+    return FitResult.of_law(
+        law,
+        params,
+        x,
+        y,
+        iterations=sum(fit.iterations for fit in used),
+        converged=len(used) == len(fits) and all(fit.converged for fit in used),
+        message="; ".join(reasons) or summary,
+    )

@@ -31,8 +31,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalinglaws.errors import FitError
-from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._members import (
+    combined_result,
+    fit_members,
+    member_bounds,
+    member_params,
+)
 from scalinglaws.estimators._options import AUTO, member_options, number_option
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL, bnsl_law
@@ -95,10 +99,8 @@ class Blend(Estimator):
         )
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
-        fits, stored, reasons = fit_members(self.members, PREFIXES, x, y)
+        fits, stored, reasons = fit_members(self.name, self.members, PREFIXES, x, y)
         m4_fit, bnsl_fit = fits
-        if m4_fit is None and bnsl_fit is None:
-            raise FitError("BLEND: both members failed: " + "; ".join(reasons))
         w = self.weight if m4_fit and bnsl_fit else (1.0 if m4_fit else 0.0)
         params = {"w": w, **stored}
         params["c"] = sum(
@@ -106,12 +108,5 @@ class Blend(Estimator):
             for share, fit in ((w, m4_fit), (1.0 - w, bnsl_fit))
             if fit is not None and share > 0
         )
-        return FitResult.of_law(
-            blend_law,
-            params,
-            x,
-            y,
-            iterations=sum(fit.iterations for fit in fits if fit is not None),
-            converged=all(fit is not None and fit.converged for fit in fits),
-            message="; ".join(reasons) or f"geometric blend, w(M4) = {w:g}",
-        )
+        summary = f"geometric blend, w(M4) = {w:g}"
+        return combined_result(blend_law, params, x, y, fits, reasons, summary)

@@ -32,8 +32,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalinglaws.errors import FitError
-from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._members import (
+    combined_result,
+    fit_members,
+    member_bounds,
+    member_params,
+)
 from scalinglaws.estimators._options import AUTO, member_options
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
@@ -93,18 +97,8 @@ class Median(Estimator):
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         prefixes = [prefix for prefix, _ in MEMBERS]
-        all_fits, params, reasons = fit_members(self.members, prefixes, x, y)
-        used = [(m, fit) for m, fit in zip(self.members, all_fits, strict=True) if fit is not None]
-        if not used:
-            raise FitError("MEDIAN: every member failed: " + "; ".join(reasons))
-        fits = [fit for _, fit in used]
+        fits, params, reasons = fit_members(self.name, self.members, prefixes, x, y)
+        used = [(m, fit) for m, fit in zip(self.members, fits, strict=True) if fit is not None]
         params["c"] = float(np.median([m.exponent_sign * fit.params["c"] for m, fit in used]))
-        return FitResult.of_law(
-            median_law,
-            params,
-            x,
-            y,
-            iterations=sum(fit.iterations for fit in fits),
-            converged=len(fits) == len(MEMBERS) and all(fit.converged for fit in fits),
-            message="; ".join(reasons) or f"median of {len(fits)} fits",
-        )
+        summary = f"median of {len(used)} fits"
+        return combined_result(median_law, params, x, y, fits, reasons, summary)

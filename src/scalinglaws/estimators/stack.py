@@ -32,8 +32,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalinglaws.errors import FitError
-from scalinglaws.estimators._members import fit_members, member_bounds, member_params
+from scalinglaws.estimators._members import (
+    combined_result,
+    fit_members,
+    member_bounds,
+    member_params,
+)
 from scalinglaws.estimators._options import AUTO
 from scalinglaws.estimators.base import Estimator, FitResult, ParamBounds
 from scalinglaws.estimators.bnsl import BNSL
@@ -113,10 +117,8 @@ class Stack(Estimator):
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> FitResult:
         prefixes = [prefix for prefix, _ in MEMBERS]
-        fits, params, reasons = fit_members(self.members, prefixes, x, y)
+        fits, params, reasons = fit_members(self.name, self.members, prefixes, x, y)
         present = [p for p, fit in zip(prefixes, fits, strict=True) if fit is not None]
-        if not present:
-            raise FitError("STACK: every member failed: " + "; ".join(reasons))
         weights = renormalised(dict(zip(prefixes, WEIGHTS, strict=True)), present)
         params.update({weight_key(p): weights.get(p, 0.0) for p in prefixes})
         params["c"] = sum(
@@ -124,13 +126,5 @@ class Stack(Estimator):
             for p, member, fit in zip(prefixes, self.members, fits, strict=True)
             if fit is not None
         )
-        used = [fit for fit in fits if fit is not None]
-        return FitResult.of_law(
-            stack_law,
-            params,
-            x,
-            y,
-            iterations=sum(fit.iterations for fit in used),
-            converged=len(used) == len(MEMBERS) and all(fit.converged for fit in used),
-            message="; ".join(reasons) or "stack of " + ", ".join(MEMBER_NAMES),
-        )
+        summary = "stack of " + ", ".join(MEMBER_NAMES)
+        return combined_result(stack_law, params, x, y, fits, reasons, summary)
