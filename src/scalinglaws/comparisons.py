@@ -279,7 +279,7 @@ class GridPredictions:
 def task_grid(members: Sequence[FittedCurve], scales: Sequence[float]) -> np.ndarray:
     """GRID_POINTS log-spaced x from the task's smallest fit x to its largest target."""
     low = min(float(f.curve.x_fit[0]) for f in members)
-    high = max(_x_max(f.curve) for f in members) * max(scales) * 1.01
+    high = max(f.curve.last_point[0] for f in members) * max(scales) * 1.01
     return np.geomspace(low, max(high, low * 1.01), GRID_POINTS)
 
 
@@ -361,11 +361,6 @@ def check_scale(a: Curve, b: Curve) -> float:
     return x if x >= max(a.x_test[0], b.x_test[0]) else float("nan")
 
 
-def _x_max(curve: Curve) -> float:
-    """The largest x of a curve, fit and extrapolation points alike."""
-    return float(max(curve.x_fit.max(), curve.x_test.max(initial=0.0)))
-
-
 def compare_pair(
     pair: tuple[FittedCurve, FittedCurve],
     grids: tuple[GridPredictions, GridPredictions],
@@ -375,7 +370,7 @@ def compare_pair(
     """One row per target scale for the pair (a, b); see the module docstring."""
     fa, fb = pair
     a, b = fa.curve, fb.curve
-    targets = max(_x_max(a), _x_max(b)) * np.asarray(scales, dtype=float)
+    targets = max(a.last_point[0], b.last_point[0]) * np.asarray(scales, dtype=float)
     low = shared_fit_x(a, b)
     cross, cross_samples = crossover(
         *grids, low, targets.max(), float(np.hypot(fa.noise, fb.noise))

@@ -150,6 +150,17 @@ class Curve:
         """Number of extrapolation points, duplicates included."""
         return len(self.x_test)
 
+    @property
+    def last_point(self) -> tuple[float, float]:
+        """The largest observed x (fit and extrapolation points alike) and its loss; NaN, NaN
+        for a curve without points."""
+        x = np.concatenate([self.x_fit, self.x_test])
+        y = np.concatenate([self.y_fit, self.y_test])
+        if x.size == 0:
+            return np.nan, np.nan
+        i = int(np.argmax(x))
+        return float(x[i]), float(y[i])
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Curve):
             return NotImplemented

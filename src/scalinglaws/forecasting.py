@@ -138,16 +138,6 @@ def fit_data(curve: Curve, points: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y[first]
 
 
-def last_point(curve: Curve) -> tuple[float, float]:
-    """The curve's largest observed x (Training 0 or 1) and the loss observed there."""
-    x = np.concatenate([curve.x_fit, curve.x_test])
-    y = np.concatenate([curve.y_fit, curve.y_test])
-    if x.size == 0:
-        return np.nan, np.nan
-    i = int(np.argmax(x))
-    return float(x[i]), float(y[i])
-
-
 # --------------------------------------------------------------------------------------------
 # Fitting and forecasting
 # --------------------------------------------------------------------------------------------
@@ -202,7 +192,7 @@ def fit_curves(
 def _fit_curve(curve: Curve, name: str, options: dict[str, Any], points: str) -> CurveFit:
     """One estimator's fit of one curve, or the reason it failed."""
     x, y = fit_data(curve, points)
-    last = last_point(curve)
+    last = curve.last_point
     if x.size < MIN_FIT_POINTS:
         which = "Training = 1 points" if points == "fit" else "points"
         error = f"needs at least {MIN_FIT_POINTS} {which}, has {x.size}"
