@@ -49,6 +49,16 @@ def read_text_csv(path: str | Path, columns: list[str] | None = None) -> pd.Data
     return frame
 
 
+def read_parquet(
+    path: str | Path, columns: list[str] | None = None, filters: list | None = None
+) -> pd.DataFrame:
+    """A Parquet file written by this workflow (typed columns), only ``columns`` and the rows
+    passing pyarrow ``filters`` (e.g. ``[("region", "==", "extrapolation")]``) read."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=columns, filters=filters).to_pandas()
+
+
 def to_numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Convert text columns to numbers; empty cells become NaN."""
     frame = frame.copy()

@@ -2,15 +2,18 @@
 
 from typing import Any
 
-import pandas as pd
-from _rulekit import log, log_to_file
+from _rulekit import log, log_to_file, read_parquet
 
 from scalinglaws.calibration import calibration_table
+from scalinglaws.fitting import PREDICTION_COLUMNS
 from scalinglaws.io import write_csv_atomic
 
 
 def main(smk: Any) -> None:
-    predictions = pd.read_csv(smk.input.predictions, keep_default_na=False, na_values=[""])
+    # Only the extrapolation rows are scored: read those, not every prediction.
+    predictions = read_parquet(
+        smk.input.predictions, PREDICTION_COLUMNS, [("region", "==", "extrapolation")]
+    )
     table = calibration_table(predictions)
     write_csv_atomic(table, smk.output.calibration)
     log(f"calibration of {int(table['n'].sum())} extrapolation points:\n{table.to_string()}")

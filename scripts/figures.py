@@ -1,41 +1,45 @@
-"""Rules figure and curve_figures: the paper's figures, and one fitted-curve figure per curve.
+"""Rules paper_figures and curve_figures: the paper's figures, and one figure per curve.
 
-Rule ``figure`` draws one named figure (wildcard ``figure``) as PNG + PDF. A figure the
-dataset cannot support (e.g. no ImageNet curves) is still written, as a small "not
-applicable: needs ..." note, and the note is logged. Rule ``curve_figures`` fills a
-directory with ``<name>.png`` and ``<name>.pdf`` (``domain_task_model``) for every curve of
-the dataset. Both label the fitted-curve axes by config ``figures.axis_labels``.
+Rule ``paper_figures`` draws every paper figure (params.figures) in the formats of config
+figures.formats.paper, in one process. A figure the dataset cannot support (e.g. no
+ImageNet curves) is still written, as a small "not applicable: needs ..." note, and the note
+is logged. Rule ``curve_figures`` fills one batch's directory with ``<name>.<ext>``
+(``domain_task_model``) for every curve of the batch. Both label the fitted-curve axes by
+config ``figures.axis_labels``.
 """
 
 import time
 from pathlib import Path
 from typing import Any
 
-from _rulekit import log, log_to_file, read_text_csv
+from _rulekit import log, log_to_file, read_parquet, read_text_csv
 
-from scalinglaws.paper.plots.layouts import draw
+from scalinglaws.paper.plots.layouts import draw_figures
 from scalinglaws.plots.gallery import curve_figures
 from scalinglaws.plots.theme import axis_labels
 
 
-def figure_rule(smk: Any) -> None:
-    name = smk.wildcards.figure
-    data = {key: read_text_csv(smk.input[key]) for key in ("scores", "predictions", "rankings")}
+def paper_figures_rule(smk: Any) -> None:
+    data = {
+        "scores": read_text_csv(smk.input.scores),
+        "predictions": read_parquet(smk.input.predictions),
+        "rankings": read_text_csv(smk.input.rankings),
+    }
     start = time.perf_counter()
-    note = draw(name, data, Path(smk.output.png).with_suffix(""), labels(smk))
-    if note:
-        log(f"{name}: not applicable: {note}")
-    else:
-        log(f"{name}: drawn in {time.perf_counter() - start:.1f} s")
+    directory = Path(smk.output[0]).parent
+    notes = draw_figures(list(smk.params.figures), data, directory, labels(smk),
+                         formats=list(smk.params.formats))  # fmt: skip
+    for name, note in notes.items():
+        log(f"{name}: not applicable: {note}" if note else f"{name}: drawn")
+    log(f"{len(notes)} figures in {time.perf_counter() - start:.1f} s")
 
 
 def curve_figures_rule(smk: Any) -> None:
-    scores = read_text_csv(smk.input.scores)
-    predictions = read_text_csv(smk.input.predictions)
+    scores = read_parquet(smk.input.scores)
+    predictions = read_parquet(smk.input.predictions)
     start = time.perf_counter()
-    names = curve_figures(
-        scores, predictions, smk.output.directory, int(smk.threads), labels(smk)
-    )
+    names = curve_figures(scores, predictions, smk.output.directory, int(smk.threads),
+                          labels(smk), formats=list(smk.params.formats))  # fmt: skip
     log(f"{len(names)} curve figures in {time.perf_counter() - start:.1f} s")
 
 
@@ -49,4 +53,4 @@ if __name__ == "__main__":
     if snakemake.rule == "curve_figures":  # noqa: F821
         curve_figures_rule(snakemake)  # noqa: F821
     else:
-        figure_rule(snakemake)  # noqa: F821
+        paper_figures_rule(snakemake)  # noqa: F821

@@ -15,9 +15,10 @@ from _rulekit import (
 
 import scalinglaws as sl
 from scalinglaws.bands import BandSettings
+from scalinglaws.batches import typed
 from scalinglaws.curves import Curve, read_curves
 from scalinglaws.fitting import fit_curves
-from scalinglaws.io import write_csv_atomic
+from scalinglaws.io import write_parquet_atomic
 
 
 def batch_curves(smk: Any) -> list[Curve]:
@@ -34,7 +35,7 @@ def batch_curves(smk: Any) -> list[Curve]:
 
 
 def forecast(smk: Any, curves: list[Curve], bands: BandSettings) -> None:
-    """forecasts.csv of the batch (config `forecast`), through the public API."""
+    """forecasts.parquet of the batch (config `forecast`), through the public API."""
     settings = smk.params.forecast
     forecasts = sl.forecast(
         curves,
@@ -46,11 +47,16 @@ def forecast(smk: Any, curves: list[Curve], bands: BandSettings) -> None:
         options=smk.params.estimators,
         bands=bands,
     )
-    write_csv_atomic(sorted_rows(forecasts, FORECAST_ORDER), smk.output.forecasts)
+    write_batch(forecasts, FORECAST_ORDER, smk.output.forecasts)
     log(f"forecasts: {dict(sorted(Counter(forecasts['status']).items()))}")
     for row in forecasts[forecasts["status"] != "ok"].drop_duplicates(SCORE_ORDER).itertuples():
         log(f"forecast failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: "
             f"{row.error}")  # fmt: skip
+
+
+def write_batch(frame: Any, order: list[str], path: str) -> None:
+    """One batch file: rows sorted by ``order``, columns typed (scalinglaws.batches.typed)."""
+    write_parquet_atomic(typed(sorted_rows(frame, order)), path)
 
 
 def main(smk: Any) -> None:
@@ -59,8 +65,8 @@ def main(smk: Any) -> None:
     log(f"{len(curves)} curves x {len(estimators)} estimators: {', '.join(estimators)}")
     bands = BandSettings.from_config(smk.params.uncertainty)
     scores, predictions = fit_curves(curves, estimators, bands)
-    write_csv_atomic(sorted_rows(scores, SCORE_ORDER), smk.output.scores)
-    write_csv_atomic(sorted_rows(predictions, PREDICTION_ORDER), smk.output.predictions)
+    write_batch(scores, SCORE_ORDER, smk.output.scores)
+    write_batch(predictions, PREDICTION_ORDER, smk.output.predictions)
     log(f"status counts: {dict(sorted(Counter(scores['status']).items()))}")
     for row in scores[scores["status"] == "failed"].itertuples():
         log(f"failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: {row.error}")

@@ -1,38 +1,42 @@
-"""Rule merge: check every batch file against the rows it owes, then concatenate the
-per-batch scores, predictions and forecasts of a dataset, sorted."""
+"""Rules merge and merge_protocol: check every batch file against the rows it owes, then
+merge the per-batch scores (and forecasts) of a dataset into sorted CSV files and stream the
+predictions into one Parquet file, one batch in memory at a time. merge_protocol has no
+forecasts."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from _rulekit import (
-    FORECAST_ORDER,
-    PREDICTION_ORDER,
-    SCORE_ORDER,
-    fail,
-    log,
-    log_to_file,
-    sorted_rows,
-)
+from _rulekit import FORECAST_ORDER, SCORE_ORDER, fail, log, log_to_file, sorted_rows
 
-from scalinglaws.batches import BatchPlan, read_batch_files
+from scalinglaws.batches import BatchPlan, read_forecasts, read_predictions, read_scores
 from scalinglaws.errors import ScalingLawsError
-from scalinglaws.io import write_csv_atomic
+from scalinglaws.io import write_csv_atomic, write_parquet_parts
 
 
-def merged(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
-    """The rows of all ``frames`` (cells kept as text, so nothing is reformatted), sorted."""
-    return sorted_rows(pd.concat(frames, ignore_index=True), order)
+def checked_batches(smk: Any) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]]:
+    """Per batch, its checked (scores, predictions, forecasts or None), one at a time."""
+    plans = smk.params.plans
+    forecasts = smk.input.forecasts if hasattr(smk.input, "forecasts") else [None] * len(plans)
+    inputs = zip(smk.input.scores, smk.input.predictions, forecasts, plans, strict=True)
+    for scores_path, predictions_path, forecasts_path, plan in inputs:
+        plan = BatchPlan(**plan)
+        scores = read_scores(scores_path, plan)
+        predictions = read_predictions(predictions_path, scores)
+        yield scores, predictions, forecasts_path and read_forecasts(forecasts_path, plan)
 
 
 def main(smk: Any) -> None:
-    inputs = zip(
-        smk.input.scores, smk.input.predictions, smk.input.forecasts, smk.params.plans, strict=True
-    )
-    batches = [read_batch_files(s, p, f, BatchPlan(**plan)) for s, p, f, plan in inputs]
-    scores, predictions, forecasts = (
-        merged([batch[i] for batch in batches], order)
-        for i, order in enumerate((SCORE_ORDER, PREDICTION_ORDER, FORECAST_ORDER))
-    )
+    scores, forecasts = [], []
+
+    def predictions() -> Iterator[pd.DataFrame]:
+        for batch_scores, batch_predictions, batch_forecasts in checked_batches(smk):
+            scores.append(batch_scores)
+            forecasts.append(batch_forecasts)
+            yield batch_predictions.reset_index(drop=True)
+
+    n_predictions = write_parquet_parts(predictions(), smk.output.predictions)
+    scores = sorted_rows(pd.concat(scores, ignore_index=True), SCORE_ORDER)
     duplicated = scores.duplicated(SCORE_ORDER)
     if duplicated.any():
         first = scores[duplicated].iloc[0]
@@ -41,12 +45,11 @@ def main(smk: Any) -> None:
             "files are from different runs; rebuild them with: snakemake --forcerun fit"
         )
     write_csv_atomic(scores, smk.output.scores)
-    write_csv_atomic(predictions, smk.output.predictions)
-    write_csv_atomic(forecasts, smk.output.forecasts)
-    log(
-        f"{len(batches)} batches: {len(scores)} scores, {len(predictions)} predictions, "
-        f"{len(forecasts)} forecasts"
-    )
+    log(f"{len(smk.input.scores)} batches: {len(scores)} scores, {n_predictions} predictions")
+    if hasattr(smk.output, "forecasts"):
+        forecasts = sorted_rows(pd.concat(forecasts, ignore_index=True), FORECAST_ORDER)
+        write_csv_atomic(forecasts, smk.output.forecasts)
+        log(f"{len(forecasts)} forecasts")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from _rulekit import log, log_to_file, read_text_csv, to_numbers
+from _rulekit import log, log_to_file, read_parquet, read_text_csv, to_numbers
 
 from scalinglaws.fitting import PREDICTION_COLUMNS, SCORE_COLUMNS
 from scalinglaws.io import write_csv_atomic, write_text_atomic
@@ -41,8 +41,7 @@ REPRODUCTION_FORMATS = {
 def read_run(scores_path: str, predictions_path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One run's scores and predictions, model names kept as text."""
     scores = to_numbers(read_text_csv(scores_path, SCORE_COLUMNS), ["rmse", "rmse_se"])
-    predictions = read_text_csv(predictions_path)[PREDICTION_COLUMNS]
-    return scores, to_numbers(predictions, ["x", "y_true", "y_pred"])
+    return scores, read_parquet(predictions_path, PREDICTION_COLUMNS)
 
 
 def read_protocols(smk: Any) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:

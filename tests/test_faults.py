@@ -67,47 +67,56 @@ def merge_fails(workdir: Path, file: str) -> str:
     return output
 
 
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def rewrite(path: Path, edit: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """Replace the Parquet file ``path`` by ``edit`` of its rows (types as pandas gives them)."""
+    edit(read(path)).to_parquet(path, index=False)
+
+
 def test_batch_that_lost_a_curves_rows_is_not_merged(batch: Path) -> None:
-    scores = batch / "scores.csv"
-    lines = scores.read_text().splitlines(keepends=True)
-    scores.write_text("".join(lines[:2] + lines[3:]))  # one (curve, estimator) row lost
-    output = merge_fails(batch.parents[3], "scores.csv")
+    rewrite(batch / "scores.parquet", lambda f: f.drop(index=1))  # one (curve, estimator) lost
+    output = merge_fails(batch.parents[3], "scores.parquet")
     assert "lacks the rows of 1 of its" in output
 
 
-def test_batch_cut_mid_line_is_not_merged(batch: Path) -> None:
-    predictions = batch / "predictions.csv"
-    text = predictions.read_text()
-    predictions.write_text(text[: len(text) // 2])
-    output = merge_fails(batch.parents[3], "predictions.csv")
-    assert "does not end with a line break: the file was cut short" in output
+def test_batch_cut_short_is_not_merged(batch: Path) -> None:
+    predictions = batch / "predictions.parquet"
+    data = predictions.read_bytes()
+    predictions.write_bytes(data[: len(data) // 2])
+    output = merge_fails(batch.parents[3], "predictions.parquet")
+    assert "predictions.parquet: cannot be read (" in output
 
 
 def test_batch_with_a_lost_column_is_not_merged(batch: Path) -> None:
-    forecasts = pd.read_csv(batch / "forecasts.csv", dtype=str, keep_default_na=False)
-    forecasts.drop(columns="y_lo").to_csv(batch / "forecasts.csv", index=False)
-    output = merge_fails(batch.parents[3], "forecasts.csv")
-    assert "row 1: has columns" in output
+    rewrite(batch / "forecasts.parquet", lambda f: f.drop(columns="y_lo"))
+    output = merge_fails(batch.parents[3], "forecasts.parquet")
+    assert ": has columns" in output
+
+
+def set_cell(frame: pd.DataFrame, row: int, column: str, value: object) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.loc[row, column] = value
+    return frame
 
 
 def test_batch_with_a_garbage_cell_is_not_merged(batch: Path) -> None:
-    scores = batch / "scores.csv"
-    lines = scores.read_text().splitlines(keepends=True)
-    lines[1] = lines[1].replace(",ok,", ",0k,", 1)
-    scores.write_text("".join(lines))
-    output = merge_fails(batch.parents[3], "scores.csv")
-    assert "row 2: column 'status' is '0k', expected one of ('ok', 'unscored', 'failed')" in output
+    rewrite(batch / "scores.parquet", lambda f: set_cell(f, 0, "status", "0k"))
+    output = merge_fails(batch.parents[3], "scores.parquet")
+    assert "row 1: column 'status' is '0k', expected one of ('ok', 'unscored', 'failed')" in output
 
 
 def test_the_rebuild_command_repairs_the_batch(batch: Path) -> None:
-    scores = batch / "scores.csv"
-    scores.write_text(scores.read_text()[:-10])
+    scores = batch / "scores.parquet"
+    scores.write_bytes(scores.read_bytes()[:-10])
     workdir = batch.parents[3]
-    run_ok(workdir, "--cores", "1", "--forcerun", f"{BATCHES}/0/scores.csv",
-           f"results/{DATASET}/rankings.csv")  # fmt: skip
+    run_ok(workdir, "--cores", "1", f"results/{DATASET}/rankings.csv",
+           "--forcerun", f"{BATCHES}/0/scores.parquet")  # fmt: skip
     rebuilt, good = (
-        pd.read_csv(path, dtype=str).drop(columns="fit_seconds")
-        for path in (scores, workdir / "good" / "0" / "scores.csv")
+        read(path).drop(columns="fit_seconds")
+        for path in (scores, workdir / "good" / "0" / "scores.parquet")
     )
     pd.testing.assert_frame_equal(rebuilt, good)
 
@@ -115,46 +124,45 @@ def test_the_rebuild_command_repairs_the_batch(batch: Path) -> None:
 def tiny_plan(workdir: Path) -> BatchPlan:
     """The rows batch 0 owes, from its good scores file (its curves × the configured
     estimators) and the tiny config's forecast targets (the defaults)."""
-    scores = pd.read_csv(workdir / "good" / "0" / "scores.csv", dtype=str, keep_default_na=False)
+    scores = read(workdir / "good" / "0" / "scores.parquet")
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     curves = sorted(set(scores[["domain", "task", "model"]].itertuples(index=False, name=None)))
     names = list(config["estimators"])
     return BatchPlan(curves, names, names, [2.0, 10.0, 100.0], [])
 
 
+def batch_files(batch: Path) -> tuple[Path, Path, Path]:
+    return tuple(batch / f"{kind}.parquet" for kind in ("scores", "predictions", "forecasts"))
+
+
 def batch_error(batch: Path, plan: BatchPlan) -> str:
     with pytest.raises(BatchError) as info:
-        read_batch_files(
-            batch / "scores.csv", batch / "predictions.csv", batch / "forecasts.csv", plan
-        )
+        read_batch_files(*batch_files(batch), plan)
     return str(info.value)
-
-
-def edit_lines(path: Path, edit: Callable[[list[str]], list[str]]) -> None:
-    path.write_text("".join(edit(path.read_text().splitlines(keepends=True))))
 
 
 def test_good_batch_passes_the_check(batch: Path) -> None:
     plan = tiny_plan(batch.parents[3])
-    scores, predictions, forecasts = read_batch_files(
-        batch / "scores.csv", batch / "predictions.csv", batch / "forecasts.csv", plan
-    )
+    scores, predictions, forecasts = read_batch_files(*batch_files(batch), plan)
     assert len(scores) == len(plan.curves) * len(plan.estimators)
     assert forecasts is not None and len(forecasts) == 3 * len(scores)
     assert len(predictions) > 0
 
 
+def foreign(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([frame, set_cell(frame.iloc[[0]], frame.index[0], "domain", "XX")])
+
+
 @pytest.mark.parametrize(
     ("file", "edit", "expected"),
     [
-        ("predictions.csv", lambda ls: ls[:3] + ls[4:], " rows of IC / "),
-        ("forecasts.csv", lambda ls: ls[:-1], "has targets x = "),
-        ("scores.csv", lambda ls: [*ls, ls[1]], "second row of "),
-        ("scores.csv", lambda ls: [*ls, ls[1].replace("IC,", "XX,", 1)], "does not belong"),
-        ("scores.csv", lambda ls: [ls[0], ls[1].replace('"{', '"[', 1), *ls[2:]], "not a JSON"),
-        ("scores.csv", lambda ls: [*ls[:-1], ls[-1][:-20] + "\n"], "row "),
-        ("predictions.csv", lambda ls: [ls[0], ls[1].replace(",", ",,", 1), *ls[2:]], "fields"),
-        ("predictions.csv", lambda ls: [*ls[:-1], ls[-1].replace(",fit,", ",fitt,")], "'fitt'"),
+        ("predictions", lambda f: f.drop(index=2), " rows of "),
+        ("forecasts", lambda f: f.iloc[:-1], "has targets x = "),
+        ("scores", lambda f: pd.concat([f, f.iloc[[0]]]), "second row of "),
+        ("scores", foreign, "does not belong"),
+        ("scores", lambda f: set_cell(f, 0, "params", "[1, 2]"), "not a JSON"),
+        ("predictions", lambda f: set_cell(f, 3, "region", "fitt"), "row 4: column 'region'"),
+        ("predictions", lambda f: set_cell(f, 5, "x", float("nan")), "row 6: column 'x' is nan"),
     ],
     ids=[
         "prediction-row-lost",
@@ -162,25 +170,24 @@ def test_good_batch_passes_the_check(batch: Path) -> None:
         "duplicate-row",
         "foreign-row",
         "params-not-json",
-        "quoted-field-cut",
-        "extra-field",
         "bad-region",
+        "missing-number",
     ],
 )
-def test_damaged_batch_files_name_the_file_and_line(
-    batch: Path, file: str, edit: Callable[[list[str]], list[str]], expected: str
+def test_damaged_batch_files_name_the_file_and_row(
+    batch: Path, file: str, edit: Callable[[pd.DataFrame], pd.DataFrame], expected: str
 ) -> None:
-    edit_lines(batch / file, edit)
+    rewrite(batch / f"{file}.parquet", edit)
     message = batch_error(batch, tiny_plan(batch.parents[3]))
-    assert message.startswith(str(batch / file))
+    assert message.startswith(str(batch / f"{file}.parquet"))
     assert expected in message
     assert "rebuild it with: snakemake --forcerun" in message
 
 
 def test_missing_batch_file_is_named(batch: Path) -> None:
-    (batch / "forecasts.csv").unlink()
+    (batch / "forecasts.parquet").unlink()
     message = batch_error(batch, tiny_plan(batch.parents[3]))
-    assert f"{batch / 'forecasts.csv'}: cannot be read" in message
+    assert f"{batch / 'forecasts.parquet'}: cannot be read" in message
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from scalinglaws.estimators.base import Estimator
 from scalinglaws.uncertainty import linearise
@@ -99,7 +99,7 @@ class Predictive:
 
     def interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
         """The central ``level`` band in loss units: exp(f ∓ t_{ν,(1+level)/2} s)."""
-        half = stats.t.ppf(0.5 + level / 2, self.df) * self.scale
+        half = special.stdtrit(self.df, 0.5 + level / 2) * self.scale
         with np.errstate(over="ignore"):
             return np.exp(self.center - half), np.exp(self.center + half)
 

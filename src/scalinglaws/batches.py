@@ -1,12 +1,15 @@
-"""Integrity of the per-batch files of a fit job, checked before they are merged.
+"""Per-batch files of a fit job: their column types, and their integrity, checked before
+they are merged.
 
-A fit job writes results/<dataset>/batches/<b>/{scores,predictions,forecasts}.csv. Each must
-be complete and parseable: one score row per (curve, estimator) of the batch, the prediction
-rows of every fitted score row (n_fit + n_test of them), and one forecast row per (curve,
-forecast estimator, target), the targets being the configured scales × the row's last_x and
-the absolute x. A lost row, a file cut mid-line, a lost column or a garbage cell raises
-:class:`BatchError` naming the file, the line and the problem, and how to rebuild the file.
-Cells stay text (the merge copies them unchanged).
+A fit job writes results/<dataset>/batches/<b>/{scores,predictions,forecasts}.parquet
+(columnar, typed: :func:`typed` fixes each column's type, so an empty batch has the same
+schema as a full one). Each must be complete and readable: one score row per (curve,
+estimator) of the batch, the prediction rows of every fitted score row (n_fit + n_test of
+them), and one forecast row per (curve, forecast estimator, target), the targets being the
+configured scales × the row's last_x and the absolute x. A lost row, a damaged file, a lost
+column or a wrong cell raises :class:`BatchError` naming the file, the row (1 = the first data
+row) and the problem, and how to rebuild the file. CSV batch files (``.csv``, every cell as
+text; the row number is the line number) are checked the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from scalinglaws.forecasting import FORECAST_COLUMNS
 
 CURVE = ["domain", "task", "model"]
 KEY = [*CURVE, "estimator"]
-LINE = "_line"  # the line number of each row in its file (header = 1), kept as the index
+LINE = "_line"  # the row number of each row in its file (1-based), kept as the index
+INTEGER_COLUMNS = ("n_fit", "n_test")
+FLOAT_COLUMNS = (
+    "rmse", "rmse_se", "fit_seconds", "x", "y_true", "y_pred", "y_lo", "y_hi", "log_scale",
+    "log_df", "scale", "level", "last_x", "last_y", "gain",
+)  # fmt: skip
+"""Numeric columns of the batch files; every other column is text."""
 REGIONS = ("fit", "extrapolation")
 FORECAST_STATUSES = ("ok", "failed")
 
@@ -67,9 +76,25 @@ def damaged(path: str | Path, reason: str, line: int | None = None) -> BatchErro
     return BatchError(f"{where}; {rebuild_hint(path)}")
 
 
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the batch files' column types: n_fit/n_test int64, the other numeric
+    columns float64, the rest text (missing text as "")."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in INTEGER_COLUMNS:
+            out[column] = out[column].astype("int64")
+        elif column in FLOAT_COLUMNS:
+            out[column] = out[column].astype("float64")
+        else:
+            out[column] = out[column].fillna("").astype("str")
+    return out
+
+
 def read_batch(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
-    """Every row of the batch file ``path`` as text, indexed by line number; BatchError unless
-    it has exactly ``columns`` and every row is complete."""
+    """Every row of the batch file ``path``, indexed by row number; BatchError unless it has
+    exactly ``columns`` (Parquet: typed; CSV: every cell as text)."""
+    if str(path).endswith(".parquet"):
+        return _read_parquet_batch(path, columns)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -92,6 +117,20 @@ def read_batch(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
     except csv.Error as exc:
         raise damaged(path, f"is not valid CSV ({exc})", reader.line_num) from None
     return pd.DataFrame(rows, columns=list(columns), index=pd.Index(lines, name=LINE))
+
+
+def _read_parquet_batch(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
+    """A Parquet batch file as a typed frame indexed by row number (1-based)."""
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise damaged(path, f"cannot be read ({type(exc).__name__}: {exc})") from None
+    if list(frame.columns) != list(columns):
+        raise damaged(path, f"has columns {list(frame.columns)}, expected {list(columns)}")
+    frame.index = pd.Index(range(1, len(frame) + 1), name=LINE)
+    return frame
 
 
 def read_scores(path: str | Path, plan: BatchPlan) -> pd.DataFrame:
@@ -195,15 +234,19 @@ def _check_choice(path: str | Path, frame: pd.DataFrame, column: str, allowed: t
 def _check_numbers(
     path: str | Path, frame: pd.DataFrame, columns: list[str], required: list[str]
 ) -> None:
-    """Cells of ``columns`` are numbers (or empty, except in ``required``)."""
+    """Cells of ``columns`` are numbers (or empty/NaN, except in ``required``)."""
     for column in columns:
-        text = frame[column]
-        empty = text == ""
-        numbers = pd.to_numeric(text.where(~empty, None), errors="coerce")
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            empty, numbers = values.isna(), values
+        else:
+            empty = values == ""
+            numbers = pd.to_numeric(values.where(~empty, None), errors="coerce")
         bad = (numbers.isna() & ~empty) | (empty if column in required else False)
         if np.any(bad):
             line = int(frame.index[np.argmax(bad.to_numpy())])
             value = frame.loc[line, column]
+            value = value if isinstance(value, str) else float(value)  # NaN, not np.float64(nan)
             raise damaged(path, f"column {column!r} is {value!r}, not a number", line)
 
 

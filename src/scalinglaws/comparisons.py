@@ -59,6 +59,7 @@ COMPARISON_COLUMNS = [
     "check_x", "observed_diff", "confirmed", "check_lo95", "check_hi95", "check_covered",
     "status", "error",
 ]  # fmt: skip
+CHECK_COLUMNS = ["domain", "task", "checked", "small_wrong", "law_wrong"]
 FLIP_COLUMNS = [
     "domain", "task", "pairs", "checked", "small_scale_wrong", "small_scale_wrong_share",
     "law_wrong", "law_wrong_share",
@@ -463,11 +464,16 @@ def compare_all(
 
 
 def flip_table(comparisons: pd.DataFrame, fitted: Sequence[FittedCurve]) -> pd.DataFrame:
-    """Per (domain, task) and per domain ("all" task): how often the winner would be wrong.
+    """Per (domain, task) and per domain ("all" task): how often the winner would be wrong
+    (:func:`flip_summary` of :func:`pair_checks`)."""
+    return flip_summary(pair_checks(comparisons, fitted))
 
-    ``small_scale_wrong``: the model with the lower observed loss at the first shared fit x is
-    not the one with the lower observed loss at check_x. ``law_wrong``: the law's predicted
-    winner at check_x is not the observed one (= unconfirmed). Only pairs with a check_x count.
+
+def pair_checks(comparisons: pd.DataFrame, fitted: Sequence[FittedCurve]) -> pd.DataFrame:
+    """Per compared pair (one row): ``checked`` (observed losses at both scales),
+    ``small_wrong``: the model with the lower observed loss at the first shared fit x is not
+    the one with the lower observed loss at check_x; ``law_wrong``: the law's predicted
+    winner at check_x is not the observed one (= unconfirmed). Only checked pairs can be wrong.
     """
     curves = {(f.curve.key.domain, f.curve.key.task, f.curve.key.model): f.curve for f in fitted}
     pairs = comparisons.drop_duplicates(["domain", "task", "model_a", "model_b"])
@@ -476,15 +482,20 @@ def flip_table(comparisons: pd.DataFrame, fitted: Sequence[FittedCurve]) -> pd.D
         a, b = curves[(r.domain, r.task, r.model_a)], curves[(r.domain, r.task, r.model_b)]
         x0 = shared_fit_x(a, b)
         small = observed_at(a, x0, fit=True) - observed_at(b, x0, fit=True)
-        checked = np.isfinite(r.observed_diff) and np.isfinite(small)
+        checked = bool(np.isfinite(r.observed_diff) and np.isfinite(small))
         records.append({
             "domain": r.domain, "task": r.task, "checked": checked,
-            "small_wrong": checked and np.sign(small) != np.sign(r.observed_diff),
+            "small_wrong": checked and bool(np.sign(small) != np.sign(r.observed_diff)),
             "law_wrong": checked and not bool(r.confirmed),
         })  # fmt: skip
-    frame = pd.DataFrame(records, columns=["domain", "task", "checked", "small_wrong", "law_wrong"])
-    rows = [_flip_row(d, t, g) for (d, t), g in frame.groupby(["domain", "task"], sort=True)]
-    rows += [_flip_row(d, "all", g) for d, g in frame.groupby("domain", sort=True)]
+    return pd.DataFrame(records, columns=CHECK_COLUMNS)
+
+
+def flip_summary(checks: pd.DataFrame) -> pd.DataFrame:
+    """The flip table from :func:`pair_checks` rows (of one batch or of many): per (domain,
+    task) and per domain ("all" task), pairs, checked pairs and the wrong counts and shares."""
+    rows = [_flip_row(d, t, g) for (d, t), g in checks.groupby(["domain", "task"], sort=True)]
+    rows += [_flip_row(d, "all", g) for d, g in checks.groupby("domain", sort=True)]
     return pd.DataFrame(rows, columns=FLIP_COLUMNS)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,56 @@ def write_bytes_atomic(path: StrPath, data: bytes) -> None:
             os.unlink(temp)
         raise
     _fsync_directory(target.parent)
+
+
+@contextlib.contextmanager
+def atomic_path(path: StrPath) -> Iterator[Path]:
+    """A temporary path next to ``path`` to write to; renamed over ``path`` when the block
+    ends without error, removed otherwise (for writers that stream to a file name)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = _create_temp(target)
+    os.close(fd)
+    try:
+        yield temp
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(target.parent)
+
+
+def write_parquet_atomic(df: pd.DataFrame, path: StrPath) -> None:
+    """Write ``df`` as a deterministic Parquet file (no index, zstd) atomically; column types
+    are kept, so numbers read back bit-identical."""
+    write_parquet_parts([df], path)
+
+
+def write_parquet_parts(parts: Iterable[pd.DataFrame], path: StrPath) -> int:
+    """Stream frames of one schema into one Parquet file (a row group per frame) atomically,
+    holding one frame at a time; returns the number of rows. The schema is the first
+    frame's (an empty file keeps the columns of an empty first frame)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, writer = 0, None
+    with atomic_path(path) as temp:
+        try:
+            for frame in parts:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(temp, table.schema, compression="zstd")
+                writer.write_table(table.cast(writer.schema))
+                rows += len(frame)
+            if writer is None:
+                raise ValueError(f"{path}: no frame to write")
+        finally:
+            if writer is not None:
+                writer.close()
+    return rows
 
 
 def write_text_atomic(path: StrPath, text: str) -> None:

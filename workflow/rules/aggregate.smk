@@ -1,6 +1,7 @@
 rule merge:
-    """Concatenate the per-batch scores, predictions and forecasts of a dataset, sorted,
-    after checking that every batch file holds every row it owes (`plans`)."""
+    """Check every batch file against the rows it owes (`plans`), merge the scores and the
+    forecasts into sorted CSV files and stream the predictions into one Parquet file (one
+    batch in memory at a time)."""
     input:
         scores=batch_outputs("scores"),
         predictions=batch_outputs("predictions"),
@@ -12,7 +13,7 @@ rule merge:
             category="Scores",
             labels={"dataset": "{dataset}", "file": "scores.csv"},
         ),
-        predictions="results/{dataset}/predictions.csv",
+        predictions="results/{dataset}/predictions.parquet",
         forecasts=report(
             "results/{dataset}/forecasts.csv",
             caption="../report/forecasts.rst",
@@ -21,6 +22,7 @@ rule merge:
         ),
     log:
         "logs/{dataset}/merge.log",
+    priority: 10
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"
@@ -30,13 +32,34 @@ rule merge:
         runtime=10,
     params:
         plans=batch_plans,
-        code=library_code("batches.py"),
+        code=library_code("batches.py", "io.py"),
     script:
         "../../scripts/merge.py"
 
 
+rule predictions_csv:
+    """predictions.parquet as a sorted CSV, for datasets of at most
+    `outputs.predictions_csv_max_curves` curves."""
+    input:
+        predictions="results/{dataset}/predictions.parquet",
+    output:
+        predictions="results/{dataset}/predictions.csv",
+    log:
+        "logs/{dataset}/predictions_csv.log",
+    localrule: True
+    conda:
+        "../../envs/scalinglaws.yaml"
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=10,
+    script:
+        "../../scripts/predictions_csv.py"
+
+
 rule rankings:
-    """Win fractions, mean RMSE and mean rank of every estimator, per domain."""
+    """Win fractions, mean RMSE and mean rank of every estimator, per domain, as CSV and as
+    Markdown and LaTeX tables (before any figure: priority)."""
     input:
         scores="results/{dataset}/scores.csv",
     output:
@@ -46,28 +69,6 @@ rule rankings:
             category="Rankings",
             labels={"dataset": "{dataset}", "file": "rankings.csv"},
         ),
-    log:
-        "logs/{dataset}/rankings.log",
-    localrule: True
-    conda:
-        "../../envs/scalinglaws.yaml"
-    threads: 1
-    resources:
-        mem_mb=1024,
-        runtime=5,
-    params:
-        decimals=config["rankings"]["decimals"],
-        credit=config["rankings"]["credit"],
-        code=library_code("rankings.py"),
-    script:
-        "../../scripts/rankings.py"
-
-
-rule tables:
-    """The rankings as Markdown and LaTeX tables."""
-    input:
-        rankings="results/{dataset}/rankings.csv",
-    output:
         markdown=report(
             "results/{dataset}/tables/rankings.md",
             caption="../report/tables.rst",
@@ -81,7 +82,8 @@ rule tables:
             labels={"dataset": "{dataset}", "file": "rankings.tex"},
         ),
     log:
-        "logs/{dataset}/tables.log",
+        "logs/{dataset}/rankings.log",
+    priority: 10
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"
@@ -90,6 +92,8 @@ rule tables:
         mem_mb=1024,
         runtime=5,
     params:
-        code=library_code("tables.py"),
+        decimals=config["rankings"]["decimals"],
+        credit=config["rankings"]["credit"],
+        code=library_code("rankings.py", "tables.py"),
     script:
-        "../../scripts/tables.py"
+        "../../scripts/rankings.py"

@@ -11,6 +11,7 @@ batch is refitted (then merge, rankings, tables); the other batches see no chang
 
 import glob
 import hashlib
+from collections import Counter
 import re
 import sys
 from pathlib import Path
@@ -46,8 +47,6 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 
 LIBRARY_DIR = Path(scalinglaws.__file__).parent
-N_BATCHES = config["fit"]["batches"]
-BATCH_WIDTH = len(str(N_BATCHES - 1))
 
 
 def library_code(*parts):
@@ -77,11 +76,46 @@ def dataset_files(name, pattern):
     return paths
 
 
-def batch_of(key):
-    """A curve's batch: a stable hash of its key modulo the batch count."""
-    text = "\x1f".join((key.domain, key.task, key.model))
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return f"{int.from_bytes(digest[:8], 'big') % N_BATCHES:0{BATCH_WIDTH}d}"
+def batch_count(n_curves, n_tasks, settings):
+    """How many batches a dataset's curves are spread over (config `fit`).
+
+    ``batches: auto``: the smallest power of two giving at most ``curves_per_batch`` curves
+    per batch, at most ``max_batches`` and at most one batch per (domain, task). Powers of two
+    keep growth cheap: when the count doubles, each batch splits in two and no curve moves
+    elsewhere.
+    """
+    if settings["batches"] != "auto":
+        return int(settings["batches"])
+    wanted = -(-n_curves // settings["curves_per_batch"])  # ceil
+    limit = min(settings["max_batches"], n_tasks)
+    power_up = 1 << max(0, wanted - 1).bit_length()  # smallest power of two >= wanted
+    power_down = 1 << max(1, limit).bit_length() - 1  # largest power of two <= limit
+    return min(power_up, power_down)
+
+
+def task_batches(tasks, n_batches):
+    """{(domain, task): batch name}: the tasks dealt to ``n_batches`` batches by expected cost.
+
+    ``tasks`` maps (domain, task) to its number of curves (the cost of its fits, figures and
+    comparisons). Largest task first, each to the batch with the fewest curves so far (ties:
+    lowest batch); tasks of equal size in the order of a stable hash of their names, so the
+    assignment depends only on the set of tasks and their sizes. Editing a curve's values
+    never moves it; adding or removing a task or a curve may move other tasks.
+    """
+    width = len(str(n_batches - 1))
+    load = [0] * n_batches
+    order = sorted(tasks, key=lambda t: (-tasks[t], _stable_hash("\x1f".join(t))))
+    assignment = {}
+    for task in order:
+        batch = min(range(n_batches), key=lambda b: (load[b], b))
+        load[batch] += tasks[task]
+        assignment[task] = f"{batch:0{width}d}"
+    return assignment
+
+
+def _stable_hash(text):
+    """A hash of ``text`` that is the same in every Python process (unlike hash())."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def curve_digest(curve):
@@ -106,10 +140,13 @@ def load_dataset(name, entry):
     if not curves:
         fail(f"dataset {name!r} ({', '.join(paths)}) holds no curves")
     sources = table.groupby(list(KEY_COLUMNS), sort=False)[SOURCE].unique()
+    tasks = Counter((c.key.domain, c.key.task) for c in curves)
+    batch_of = task_batches(tasks, batch_count(len(curves), len(tasks), config["fit"]))
     batches = {}
     for curve in curves:
         batch = batches.setdefault(
-            batch_of(curve.key), {"curves": {}, "keys": [], "domains": set(), "files": set()}
+            batch_of[(curve.key.domain, curve.key.task)],
+            {"curves": {}, "keys": [], "domains": set(), "files": set()},
         )
         batch["curves"][curve.key.slug] = curve_digest(curve)
         batch["keys"].append([curve.key.domain, curve.key.task, curve.key.model])
@@ -117,7 +154,12 @@ def load_dataset(name, entry):
         batch["files"].update(sources[(curve.key.domain, curve.key.task, curve.key.model)])
     for batch in batches.values():
         batch["files"] = [path for path in paths if path in batch["files"]]
-    return {"paths": paths, "domains": sorted({c.key.domain for c in curves}), "batches": batches}
+    return {
+        "paths": paths,
+        "domains": sorted({c.key.domain for c in curves}),
+        "batches": batches,
+        "n_curves": len(curves),
+    }
 
 
 def check_estimators(estimators, domains):
@@ -195,6 +237,11 @@ PAPER_DATASET = "|".join(re.escape(name) for name in PAPER_DATASETS) or "(?!)"
 # and for PAPER_TARGETS (the paper's figures and tables) for the paper datasets.
 EXTRA_TARGETS = []
 PAPER_TARGETS = []
+BATCH_TARGETS = []
+"""Per-batch targets (patterns with {dataset} and {batch}), e.g. each batch's curve figures."""
+
+CSV_MAX_CURVES = config["outputs"]["predictions_csv_max_curves"]
+"""predictions.csv (a sorted CSV copy of predictions.parquet) only up to this many curves."""
 
 
 def final_outputs():
@@ -204,7 +251,7 @@ def final_outputs():
         [
             "results/{dataset}/curves.csv",
             "results/{dataset}/scores.csv",
-            "results/{dataset}/predictions.csv",
+            "results/{dataset}/predictions.parquet",
             "results/{dataset}/forecasts.csv",
             "results/{dataset}/rankings.csv",
             "results/{dataset}/tables/rankings.md",
@@ -213,7 +260,20 @@ def final_outputs():
         ],
         dataset=sorted(DATASETS),
     )
+    small = [name for name in sorted(DATASETS) if DATASETS[name]["n_curves"] <= CSV_MAX_CURVES]
+    every += expand("results/{dataset}/predictions.csv", dataset=small)
+    every += expand(BATCH_TARGETS, zip, **batch_wildcards())
     return every + expand(PAPER_TARGETS, dataset=PAPER_DATASETS)
+
+
+def batch_wildcards(datasets=None):
+    """{dataset: [...], batch: [...]}: every (dataset, batch) pair, for expand(..., zip)."""
+    pairs = [
+        (name, batch)
+        for name in sorted(DATASETS if datasets is None else datasets)
+        for batch in sorted(DATASETS[name]["batches"])
+    ]
+    return {"dataset": [p[0] for p in pairs], "batch": [p[1] for p in pairs]}
 
 
 def raw_tables(wildcards):
@@ -231,15 +291,17 @@ def batch_tables(wildcards):
 
 
 def batch_outputs(kind):
-    """Input function: one per-batch file of ``kind`` (scores/predictions) per batch."""
+    """Input function: one per-batch file ``kind`` (e.g. "scores.parquet", or
+    "protocols/paper/scores.parquet"; ".parquet" added when no suffix) per batch."""
+    name = kind if Path(kind).suffix else f"{kind}.parquet"
 
     def inputs(wildcards):
         batches = sorted(DATASETS[wildcards.dataset]["batches"])
         return expand(
-            "results/{dataset}/batches/{batch}/{kind}.csv",
+            "results/{dataset}/batches/{batch}/{name}",
             dataset=wildcards.dataset,
             batch=batches,
-            kind=kind,
+            name=name.format(**wildcards),
         )
 
     return inputs

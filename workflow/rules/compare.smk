@@ -33,20 +33,59 @@ EXTRA_TARGETS.extend(
         "results/{dataset}/comparisons.csv",
         "results/{dataset}/tables/comparison_flips.md",
         "results/{dataset}/tables/comparison_flips.csv",
-        "results/{dataset}/figures/comparisons",
         "results/{dataset}/joint_law/params.csv",
         "results/{dataset}/joint_law/compute_optimal.csv",
         "results/{dataset}/figures/joint_law_contours.png",
         "results/{dataset}/figures/joint_law_contours.pdf",
     ]
 )
+BATCH_TARGETS.append("results/{dataset}/figures/comparisons/{batch}")
+
+
+rule compare:
+    """Every same-task pair of one batch compared by its fitted laws at the target scales
+    (the models of a task share a batch), with one figure per compared task."""
+    input:
+        tables=batch_tables,
+        scores="results/{dataset}/batches/{batch}/scores.parquet",
+    output:
+        comparisons="results/{dataset}/batches/{batch}/comparisons.csv",
+        checks="results/{dataset}/batches/{batch}/comparison_checks.csv",
+        notes="results/{dataset}/batches/{batch}/comparison_notes.txt",
+        figures=report(
+            directory("results/{dataset}/figures/comparisons/{batch}"),
+            patterns=["{task}.png"],
+            caption="../report/comparisons.rst",
+            category="Comparisons",
+            subcategory="Figures",
+            labels={"dataset": "{dataset}", "figure": "{task}"},
+        ),
+    log:
+        "logs/{dataset}/comparisons/{batch}.log",
+    conda:
+        "../../envs/scalinglaws.yaml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
+    params:
+        curves=batch_curves,
+        digest=batch_digest,
+        estimator=COMPARISON_ESTIMATOR,
+        scales=COMPARISONS["scales"],
+        replicates=COMPARISONS["replicates"],
+        seed=COMPARISONS["seed"],
+        code=library_code("comparisons.py", "uncertainty.py", "bands.py", "plots", "estimators"),
+    script:
+        "../../scripts/compare.py"
 
 
 rule comparisons:
-    """Every same-task pair compared by its fitted laws at the configured target scales."""
+    """The batches' comparisons merged, and the flip table over every checked pair."""
     input:
-        curves="results/{dataset}/curves.csv",
-        scores="results/{dataset}/scores.csv",
+        comparisons=batch_outputs("comparisons.csv"),
+        checks=batch_outputs("comparison_checks.csv"),
+        notes=batch_outputs("comparison_notes.txt"),
     output:
         comparisons=report(
             "results/{dataset}/comparisons.csv",
@@ -61,16 +100,9 @@ rule comparisons:
             labels={"dataset": "{dataset}", "file": "comparison_flips.md"},
         ),
         flips_csv="results/{dataset}/tables/comparison_flips.csv",
-        figures=report(
-            directory("results/{dataset}/figures/comparisons"),
-            patterns=["{task}.png"],
-            caption="../report/comparisons.rst",
-            category="Comparisons",
-            subcategory="Figures",
-            labels={"dataset": "{dataset}", "figure": "{task}"},
-        ),
     log:
         "logs/{dataset}/comparisons.log",
+    priority: 5
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"
@@ -79,13 +111,9 @@ rule comparisons:
         mem_mb=1024,
         runtime=10,
     params:
-        estimator=COMPARISON_ESTIMATOR,
-        scales=COMPARISONS["scales"],
-        replicates=COMPARISONS["replicates"],
-        seed=COMPARISONS["seed"],
-        code=library_code("comparisons.py", "uncertainty.py", "bands.py", "plots", "estimators"),
+        code=library_code("comparisons.py", "tables.py"),
     script:
-        "../../scripts/compare.py"
+        "../../scripts/compare_merge.py"
 
 
 rule joint_law:

@@ -1,41 +1,50 @@
 # Figures of the paper (section 4 of the notes), for the paper datasets (`paper: true`), and
-# one fitted-curve figure per curve, for every dataset. A paper figure the dataset cannot
-# support is written as a "not applicable" note (see scripts/figures.py).
+# one fitted-curve figure per curve, for every dataset, drawn per batch: editing one curve
+# redraws its batch only. A paper figure the dataset cannot support is written as a "not
+# applicable" note (see scripts/figures.py).
 
 FIGURES = ["fig1_top", "fig1_bottom", "fig5", "fig6", "fig7", "fig8", "fig9"]
+FORMATS = config["figures"]["formats"]
 
 PAPER_TARGETS.extend(
-    f"results/{{dataset}}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
+    f"results/{{dataset}}/figures/{name}.{ext}" for name in FIGURES for ext in FORMATS["paper"]
 )
-EXTRA_TARGETS.append("results/{dataset}/figures/curves")
+BATCH_TARGETS.append("results/{dataset}/figures/curves/{batch}")
 
 
 FIGURE_CODE = library_code("plots", "paper/plots", "curves.py", "estimators")
 """Digest of the library code behind the figures."""
 
-AXIS_LABELS = config.get("figures", {}).get("axis_labels", {})
+AXIS_LABELS = config["figures"]["axis_labels"]
 """Per dataset, the {x, y} axis labels of its fitted-curve figures (empty: the defaults)."""
 
 
-rule figure:
-    """One of the paper's figures, as PNG and PDF."""
+rule paper_figures:
+    """The paper's figures, each in the formats of config figures.formats.paper, in one job
+    (one Python start-up, the data read once)."""
     input:
         scores="results/{dataset}/scores.csv",
-        predictions="results/{dataset}/predictions.csv",
+        predictions="results/{dataset}/predictions.parquet",
         rankings="results/{dataset}/rankings.csv",
     output:
-        png=report(
-            "results/{dataset}/figures/{figure}.png",
-            caption="../report/figures.rst",
-            category="Figures",
-            labels={"dataset": "{dataset}", "figure": "{figure}"},
-        ),
-        pdf="results/{dataset}/figures/{figure}.pdf",
+        [
+            (
+                report(
+                    f"results/{{dataset}}/figures/{name}.{ext}",
+                    caption="../report/figures.rst",
+                    category="Figures",
+                    labels={"dataset": "{dataset}", "figure": name},
+                )
+                if ext == "png"
+                else f"results/{{dataset}}/figures/{name}.{ext}"
+            )
+            for name in FIGURES
+            for ext in FORMATS["paper"]
+        ],
     log:
-        "logs/{dataset}/figures/{figure}.log",
+        "logs/{dataset}/figures/paper.log",
     wildcard_constraints:
         dataset=PAPER_DATASET,
-        figure="|".join(FIGURES),
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"
@@ -44,6 +53,8 @@ rule figure:
         mem_mb=1024,
         runtime=10,
     params:
+        figures=FIGURES,
+        formats=FORMATS["paper"],
         code=FIGURE_CODE,
         axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
     script:
@@ -51,13 +62,13 @@ rule figure:
 
 
 rule curve_figures:
-    """One figure per curve of a dataset (Appendix A.3 format), PNG and PDF, named by slug."""
+    """One figure per curve of one batch (Appendix A.3 format), named domain_task_model."""
     input:
-        scores="results/{dataset}/scores.csv",
-        predictions="results/{dataset}/predictions.csv",
+        scores="results/{dataset}/batches/{batch}/scores.parquet",
+        predictions="results/{dataset}/batches/{batch}/predictions.parquet",
     output:
         directory=report(
-            directory("results/{dataset}/figures/curves"),
+            directory("results/{dataset}/figures/curves/{batch}"),
             patterns=["{slug}.png"],
             caption="../report/figures.rst",
             category="Figures",
@@ -65,15 +76,15 @@ rule curve_figures:
             labels={"dataset": "{dataset}", "figure": "{slug}"},
         ),
     log:
-        "logs/{dataset}/figures/curves.log",
-    localrule: True
+        "logs/{dataset}/figures/curves/{batch}.log",
     conda:
         "../../envs/scalinglaws.yaml"
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=2048,
+        mem_mb=1024,
         runtime=30,
     params:
+        formats=FORMATS["curves"],
         code=FIGURE_CODE,
         axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
     script:

@@ -9,6 +9,8 @@ FIT_CODE = library_code(
 )
 """Digest of the library code behind a fit job (its results change when this code does)."""
 FORECAST_CODE = library_code("api.py", "forecasting.py")
+IO_CODE = library_code("batches.py", "io.py")
+"""Digest of the code writing the batch files (their format and column types)."""
 """Digest of the code behind the forecasts, which only rule fit makes (not fit_protocol)."""
 
 
@@ -27,9 +29,9 @@ rule fit:
     input:
         tables=batch_tables,
     output:
-        scores="results/{dataset}/batches/{batch}/scores.csv",
-        predictions="results/{dataset}/batches/{batch}/predictions.csv",
-        forecasts="results/{dataset}/batches/{batch}/forecasts.csv",
+        scores="results/{dataset}/batches/{batch}/scores.parquet",
+        predictions="results/{dataset}/batches/{batch}/predictions.parquet",
+        forecasts="results/{dataset}/batches/{batch}/forecasts.parquet",
     log:
         "logs/{dataset}/fit/{batch}.log",
     benchmark:
@@ -46,6 +48,6 @@ rule fit:
         estimators=batch_estimators,
         uncertainty=config["uncertainty"],
         forecast=FORECAST,
-        code=f"{FIT_CODE} {FORECAST_CODE}",
+        code=f"{FIT_CODE} {FORECAST_CODE} {IO_CODE}",
     script:
         "../../scripts/fit.py"

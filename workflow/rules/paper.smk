@@ -26,14 +26,14 @@ rule paper_tables:
     """Tables 1-3 of the paper formatted from this run, an IC table and the reproduction check."""
     input:
         scores="results/{dataset}/scores.csv",
-        predictions="results/{dataset}/predictions.csv",
+        predictions="results/{dataset}/predictions.parquet",
         printed=PRINTED_NUMBERS,
         protocol_scores=expand(
             "results/{{dataset}}/protocols/{protocol}/scores.csv",
             protocol=sorted(PROTOCOLS),
         ),
         protocol_predictions=expand(
-            "results/{{dataset}}/protocols/{protocol}/predictions.csv",
+            "results/{{dataset}}/protocols/{protocol}/predictions.parquet",
             protocol=sorted(PROTOCOLS),
         ),
     output:
@@ -81,6 +81,7 @@ rule paper_tables:
         "logs/{dataset}/paper_tables.log",
     wildcard_constraints:
         dataset=PAPER_DATASET,
+    priority: 5
     localrule: True
     conda:
         "../../envs/scalinglaws.yaml"

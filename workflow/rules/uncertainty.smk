@@ -6,7 +6,7 @@ EXTRA_TARGETS.append("results/{dataset}/calibration.csv")
 rule calibration:
     """Share of extrapolation points inside the 50/80/95 % bands and the mean log-likelihood."""
     input:
-        predictions="results/{dataset}/predictions.csv",
+        predictions="results/{dataset}/predictions.parquet",
     output:
         calibration=report(
             "results/{dataset}/calibration.csv",
