@@ -25,6 +25,7 @@ include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/fixed_exponent.smk"
 include: "workflow/rules/uncertainty.smk"
 include: "workflow/rules/compare.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
