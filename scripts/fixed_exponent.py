@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from _rulekit import log, log_to_file, read_text_csv
+from _rulekit import log, log_to_file
 
+from scalinglaws.curves import COLUMNS, read_tables
 from scalinglaws.io import write_csv_atomic
 from scalinglaws.paper.fixed_exponent import SWEEP_COLUMNS, argmins
 from scalinglaws.paper.plots.fixed_exponent import sweep_table
@@ -21,7 +22,9 @@ NAME = "fig3_fixed_exponent"
 
 
 def main(smk: Any) -> None:
-    curves = read_text_csv(smk.input.curves)
+    # The raw files holding the curve (none if the dataset lacks it), validated.
+    tables = list(smk.input.tables)
+    curves = read_tables(tables)[list(COLUMNS)] if tables else pd.DataFrame(columns=COLUMNS)
     start = time.perf_counter()
     try:
         table = sweep_table(curves)

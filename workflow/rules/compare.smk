@@ -116,10 +116,17 @@ rule comparisons:
         "../../scripts/compare_merge.py"
 
 
+def joint_law_source(wildcards):
+    """(raw files, digest) of the curves the joint law of a dataset reads (its `domain`)."""
+    spec = JOINT_LAW["datasets"].get(wildcards.dataset)
+    return domain_source(wildcards.dataset, spec.get("domain")) if spec else ([], None)
+
+
 rule joint_law:
-    """L(N, D) = E + A/N^α + B/D^β with bootstrap intervals and compute-optimal allocation."""
+    """L(N, D) = E + A/N^α + B/D^β with bootstrap intervals and compute-optimal allocation.
+    It reads the raw files holding its domain's curves and reruns when those curves change."""
     input:
-        tables=raw_tables,
+        tables=lambda wildcards: joint_law_source(wildcards)[0],
     output:
         params=report(
             "results/{dataset}/joint_law/params.csv",
@@ -151,6 +158,7 @@ rule joint_law:
         runtime=10,
     params:
         spec=lambda wildcards: JOINT_LAW["datasets"].get(wildcards.dataset) or {},
+        digest=lambda wildcards: joint_law_source(wildcards)[1],
         replicates=JOINT_LAW["replicates"],
         seed=JOINT_LAW["seed"],
         code=library_code("joint_law.py", "curves.py", "plots"),

@@ -1,6 +1,9 @@
 # Figure 3 of the paper, for the paper datasets (`paper: true`): M2 with its exponent c fixed
 # on a grid, fitted to the ViT/B/16 ImageNet 10-shot curve; a paper dataset without that curve
-# gets a "not applicable" note and a header-only CSV (see scripts/fixed_exponent.py).
+# gets a "not applicable" note and a header-only CSV (see scripts/fixed_exponent.py). The job
+# reads that curve's raw files and reruns only when the curve's points change (`digest`).
+
+from scalinglaws.paper.fixed_exponent import FIGURE3_CURVE
 
 PAPER_TARGETS.extend(
     [
@@ -14,7 +17,7 @@ PAPER_TARGETS.extend(
 rule fixed_exponent:
     """Figure 3: interpolation and extrapolation RMSE of M2 against a fixed exponent c."""
     input:
-        curves="results/{dataset}/curves.csv",
+        tables=lambda wildcards: curve_source(wildcards.dataset, FIGURE3_CURVE)[0],
     output:
         png=report(
             "results/{dataset}/figures/fig3_fixed_exponent.png",
@@ -36,6 +39,7 @@ rule fixed_exponent:
         mem_mb=1024,
         runtime=10,
     params:
-        code=library_code("paper/fixed_exponent.py", "paper/plots", "plots"),
+        digest=lambda wildcards: curve_source(wildcards.dataset, FIGURE3_CURVE)[1],
+        code=library_code("paper/fixed_exponent.py", "paper/plots", "plots", "curves.py"),
     script:
         "../../scripts/fixed_exponent.py"

@@ -19,6 +19,9 @@ from scalinglaws.estimators._official_path import ERR_MARGIN  # ε∞ stays this
 from scalinglaws.estimators.m2 import power_law
 from scalinglaws.metrics import extrapolation_rmse
 
+FIGURE3_CURVE = ("IC", "inet_10", "ViT/B/16")
+"""(domain, task, model) of the curve of Figure 3."""
+
 GRID_POINTS = 400
 SWEEP_COLUMNS = ["c", "beta", "err_inf", "interpolation_rmse", "extrapolation_rmse"]
 

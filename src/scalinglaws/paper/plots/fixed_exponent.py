@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scalinglaws.paper import fixed_exponent as fx
 from scalinglaws.plots.theme import NotApplicable, figure
 
-CURVE = ("IC", "inet_10", "ViT/B/16")
+CURVE = fx.FIGURE3_CURVE
 FIT_RANGE = (1e8, 5e8)
 TEST_RANGE = (1e9, 2e9)
 EXPONENTS = -np.round(np.linspace(0.01, 1.0, 100), 2)  # -0.01, -0.02, ..., -1.00
