@@ -18,9 +18,8 @@ from scalinglaws.plots.compare import comparison_figure, task_slug
 
 
 def batch_curves(smk: Any) -> list:
-    """The curves of this batch (params.curves) from the raw tables."""
-    wanted = set(smk.params.curves)
-    return [c for c in read_curves(list(smk.input.tables)) if c.key.slug in wanted]
+    """The curves of this batch (its curves.csv)."""
+    return read_curves([smk.input.curves])
 
 
 def main(smk: Any) -> None:

@@ -22,13 +22,13 @@ from scalinglaws.io import write_parquet_atomic
 
 
 def batch_curves(smk: Any) -> list[Curve]:
-    """The curves of this batch, read from the raw tables, in the order of ``params.curves``."""
+    """The curves of this batch (its curves.csv), in the order of ``params.curves``."""
     wanted = list(smk.params.curves)
-    by_slug = {curve.key.slug: curve for curve in read_curves(list(smk.input.tables))}
+    by_slug = {curve.key.slug: curve for curve in read_curves([smk.input.curves])}
     missing = [slug for slug in wanted if slug not in by_slug]
     if missing:
         raise RuntimeError(
-            f"{', '.join(smk.input.tables)} lack curve(s) {', '.join(missing)} of this batch; "
+            f"{smk.input.curves} lacks curve(s) {', '.join(missing)} of this batch; "
             "were they edited while the workflow ran? Run it again."
         )
     return [by_slug[slug] for slug in wanted]

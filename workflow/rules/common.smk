@@ -4,9 +4,10 @@ The raw dataset CSVs are read and validated here, when the Snakefile is parsed (
 for the 92-curve benchmark), so curve keys and batches are known without checkpoints, and bad
 input stops the run before any job starts, with the library's message (file, row, column).
 
-Incremental reruns: every fit job gets a digest of its own curves as a param and reads the raw
-CSV files as ancient() inputs. Editing one curve changes one batch's digest, so only that
-batch is refitted (then merge, rankings, tables); the other batches see no change.
+Incremental reruns: the curves of each batch are written to
+results/<dataset>/batches/<b>/curves.csv here, and only when one of them changed
+(write_batch_inputs). The batch jobs (fit, fit_protocol, compare, curve_figures) read that file,
+so editing one curve reruns one batch's jobs and then the aggregates.
 """
 
 import glob
@@ -27,7 +28,16 @@ sys.path.append(str(Path(workflow.basedir) / "src"))
 
 import scalinglaws
 from scalinglaws.config_check import config_problem
-from scalinglaws.curves import KEY_COLUMNS, SOURCE, curves_from_table, read_tables
+from scalinglaws.curves import (
+    COLUMNS,
+    DOMAIN,
+    KEY_COLUMNS,
+    SOURCE,
+    TASK,
+    curves_from_table,
+    read_tables,
+)
+from scalinglaws.io import write_csv_atomic, write_text_atomic
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators import registry
 
@@ -129,6 +139,13 @@ def curve_digest(curve):
     return h.hexdigest()
 
 
+def digest_of(batch):
+    """One digest over the curves of a batch: changes exactly when one of them changes."""
+    curves = batch["curves"]
+    text = "\n".join(f"{slug} {curves[slug]}" for slug in sorted(curves))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load_dataset(name, entry):
     """Files and batches of one dataset; bad input stops the run with the library's message."""
     paths = dataset_files(name, entry["path"])
@@ -154,12 +171,33 @@ def load_dataset(name, entry):
         batch["files"].update(sources[(curve.key.domain, curve.key.task, curve.key.model)])
     for batch in batches.values():
         batch["files"] = [path for path in paths if path in batch["files"]]
+    write_batch_inputs(name, table, batch_of, batches)
     return {
         "paths": paths,
         "domains": sorted({c.key.domain for c in curves}),
         "batches": batches,
         "n_curves": len(curves),
     }
+
+
+def write_batch_inputs(name, table, batch_of, batches):
+    """Each batch's rows of the validated raw table, as results/<name>/batches/<b>/curves.csv.
+
+    Written here, at parse time, and only when the batch's curves changed (their digest is
+    kept in curves.sha256 beside it): a batch's jobs read this file, so editing one curve
+    updates one batch's input and Snakemake reruns that batch alone, and no job reads a whole
+    raw file (at 50,000 curves, hundreds of MB).
+    """
+    task_key = table[DOMAIN].astype(str) + "\x1f" + table[TASK].astype(str)
+    batch_column = task_key.map({f"{d}\x1f{t}": b for (d, t), b in batch_of.items()})
+    for batch_name, rows in table.groupby(batch_column, sort=True):
+        folder = Path("results") / name / "batches" / batch_name
+        digest = digest_of(batches[batch_name])
+        stamp, curves_file = folder / "curves.sha256", folder / "curves.csv"
+        if curves_file.exists() and stamp.exists() and stamp.read_text() == digest:
+            continue
+        write_csv_atomic(rows[list(COLUMNS)], curves_file)
+        write_text_atomic(stamp, digest)
 
 
 def check_estimators(estimators, domains):
@@ -281,13 +319,8 @@ def raw_tables(wildcards):
     return DATASETS[wildcards.dataset]["paths"]
 
 
-def batch_tables(wildcards):
-    """The raw CSV files holding the curves of one batch, with modification times ignored.
-
-    Only those files: adding a CSV file with new curves to a dataset then changes the inputs
-    of the batches that get the new curves, not of every batch.
-    """
-    return [ancient(path) for path in _batch(wildcards)["files"]]
+BATCH_INPUT = "results/{dataset}/batches/{batch}/curves.csv"
+"""The rows of one batch's curves, written at parse time (write_batch_inputs)."""
 
 
 def batch_outputs(kind):
@@ -351,13 +384,6 @@ def domain_source(dataset, domain):
 def batch_curves(wildcards):
     """Slugs of the curves in one batch, sorted."""
     return sorted(_batch(wildcards)["curves"])
-
-
-def batch_digest(wildcards):
-    """One digest over the curves of a batch: changes exactly when one of them changes."""
-    curves = _batch(wildcards)["curves"]
-    text = "\n".join(f"{slug} {curves[slug]}" for slug in sorted(curves))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def batch_estimators(wildcards):

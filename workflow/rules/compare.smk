@@ -46,7 +46,7 @@ rule compare:
     """Every same-task pair of one batch compared by its fitted laws at the target scales
     (the models of a task share a batch), with one figure per compared task."""
     input:
-        tables=batch_tables,
+        curves=BATCH_INPUT,
         scores="results/{dataset}/batches/{batch}/scores.parquet",
     output:
         comparisons="results/{dataset}/batches/{batch}/comparisons.csv",
@@ -69,8 +69,6 @@ rule compare:
         mem_mb=1024,
         runtime=10,
     params:
-        curves=batch_curves,
-        digest=batch_digest,
         estimator=COMPARISON_ESTIMATOR,
         scales=COMPARISONS["scales"],
         replicates=COMPARISONS["replicates"],

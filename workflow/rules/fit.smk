@@ -9,25 +9,24 @@ FIT_CODE = library_code(
 )
 """Digest of the library code behind a fit job (its results change when this code does)."""
 FORECAST_CODE = library_code("api.py", "forecasting.py")
+"""Digest of the code behind the forecasts, which only rule fit makes (not fit_protocol)."""
 IO_CODE = library_code("batches.py", "io.py")
 """Digest of the code writing the batch files (their format and column types)."""
-"""Digest of the code behind the forecasts, which only rule fit makes (not fit_protocol)."""
 
 
 rule fit:
     """Fit every configured estimator to every curve of one batch, score the extrapolation
     and forecast (config `forecast`; in this job, to spare a Python start-up per batch).
 
-    The job reads the raw CSV files holding its curves (validating them with the library) and
-    fits only its own curves. Those inputs are ancient(): editing one curve touches a whole
-    CSV file, and that alone must not rerun every batch. A batch reruns when its `digest`
-    param (the data of its curves), its curve list, its estimator options or the library code
-    behind it (`code`) change, or when its outputs are missing. Reading the ingest rule's
-    output instead would not work: Snakemake does not evaluate the params of jobs downstream
-    of a job that will run, so with an ancient input the changed batch would be skipped.
+    The job reads its batch's curves (results/<dataset>/batches/<b>/curves.csv, written at
+    parse time and only when one of its curves changed, so editing one curve reruns one
+    batch) and writes typed Parquet batch files. A batch also reruns when its estimator
+    options or the library code behind it (`code`) change, or when its outputs are missing.
+    A split *rule* would not do: Snakemake deletes and rewrites every output of a job it
+    runs, so every batch would rerun after any edit.
     """
     input:
-        tables=batch_tables,
+        curves=BATCH_INPUT,
     output:
         scores="results/{dataset}/batches/{batch}/scores.parquet",
         predictions="results/{dataset}/batches/{batch}/predictions.parquet",
@@ -44,7 +43,6 @@ rule fit:
         runtime=30,
     params:
         curves=batch_curves,
-        digest=batch_digest,
         estimators=batch_estimators,
         uncertainty=config["uncertainty"],
         forecast=FORECAST,

@@ -16,7 +16,7 @@ PAPER_TARGETS.extend(
 rule fit_protocol:
     """Fit one protocol's estimators to the curves of one batch and score the extrapolation."""
     input:
-        tables=batch_tables,
+        curves=BATCH_INPUT,
     output:
         scores="results/{dataset}/batches/{batch}/protocols/{protocol}/scores.parquet",
         predictions="results/{dataset}/batches/{batch}/protocols/{protocol}/predictions.parquet",
@@ -34,7 +34,6 @@ rule fit_protocol:
         runtime=30,
     params:
         curves=batch_curves,
-        digest=batch_digest,
         estimators=lambda wc: protocol_estimators(wc.protocol),
         uncertainty=config["uncertainty"],
         code=f"{FIT_CODE} {IO_CODE}",
