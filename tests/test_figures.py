@@ -1,5 +1,7 @@
 """Tests of the figures: each figure draws from tiny fitted data, saving is byte-stable, the
-laws rebuild the stored predictions, and unsupported figures become "not applicable" notes."""
+laws rebuild the stored predictions, and unsupported figures become "not applicable" notes;
+the fast paths (formats, draw_figures, the gallery's reused figures, typed tables, the theme
+without seaborn) draw what the plain ones draw."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from scalinglaws.curves import CurveKey, read_curves
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.fitting import fit_curves
 from scalinglaws.paper.plots import bars, exponents, layouts
-from scalinglaws.plots import curves, gallery, laws
-from scalinglaws.plots.theme import NotApplicable, not_applicable, save
+from scalinglaws.plots import curves, gallery, laws, theme
+from scalinglaws.plots.theme import NotApplicable, not_applicable, render, save
 from scalinglaws.rankings import rankings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -272,3 +274,162 @@ def test_axis_labels_per_dataset(fitted) -> None:
     assert {ax.get_xlabel() for ax in fig.axes[-4:]} == {"Tokens"}
     assert fig.axes[0].get_ylabel() == "Error"
     plt.close(fig)
+
+
+# --- the fast paths ---------------------------------------------------------------------------
+
+PAPER_FIGURES = ["fig1_top", "fig1_bottom", "fig5", "fig6", "fig7", "fig8", "fig9"]
+# The numeric columns of scores.csv, predictions.csv and rankings.csv.
+NUMBER_COLUMNS = {"rmse", "rmse_se", "n_fit", "n_test", "fit_seconds", "x", "y_true", "y_pred"}
+NUMBER_COLUMNS |= {"y_lo", "y_hi", "log_scale", "log_df", "win_fraction", "mean_rmse"}
+NUMBER_COLUMNS |= {"mean_rank", "n_curves", "n_failed", "n_unscored"}
+
+
+def as_typed(text: pd.DataFrame) -> pd.DataFrame:
+    """A text frame as a typed reader (Parquet) gives it: numbers as float64 or int64, empty
+    cells NaN, text as str."""
+    out = {}
+    for column in text.columns:
+        cells = text[column].replace("", np.nan)
+        out[column] = pd.to_numeric(cells) if column in NUMBER_COLUMNS else cells.astype("str")
+    return pd.DataFrame(out, index=text.index)
+
+
+def lm_only(fitted) -> dict[str, pd.DataFrame]:
+    return {k: v[v["domain"] == "LM"] for k, v in fitted.items()}
+
+
+def test_typed_and_text_frames_draw_the_same_png(fitted, tmp_path) -> None:
+    text = {k: as_text(v) for k, v in fitted.items()}
+    typed = {k: as_typed(v) for k, v in text.items()}
+    scores = typed["scores"]
+    assert scores["rmse"].dtype == "float64" and scores["n_fit"].dtype == "int64"
+    assert scores["error"].isna().any() and not (scores["error"] == "").any()
+    assert typed["predictions"]["y_lo"].dtype == "float64"
+    notes = {}
+    for label, data in (("text", text), ("typed", typed)):
+        out = tmp_path / label
+        notes[label] = layouts.draw_figures(PAPER_FIGURES, data, out, formats=("png",))
+        gallery.curve_figures(data["scores"], data["predictions"], out / "c", formats=["png"])
+    assert notes["text"] == notes["typed"]
+    assert [n for n, note in notes["text"].items() if note] == ["fig5"]  # no ViT/B/16 curve
+    files = sorted(p.relative_to(tmp_path / "text") for p in (tmp_path / "text").rglob("*"))
+    assert len([f for f in files if f.suffix == ".png"]) == len(PAPER_FIGURES) + len(CURVES) + 1
+    for name in (f for f in files if f.suffix):
+        text_bytes = (tmp_path / "text" / name).read_bytes()
+        assert text_bytes == (tmp_path / "typed" / name).read_bytes(), name
+
+
+def test_formats_write_only_the_asked_files(fitted, tmp_path) -> None:
+    lm = lm_only(fitted)
+    for formats in (["png"], ("svg",), ("pdf", "png")):
+        out = tmp_path / "_".join(formats)
+        names = gallery.curve_figures(lm["scores"], lm["predictions"], out, formats=formats)
+        written = sorted(p.name for p in out.iterdir())
+        assert written == sorted(f"{n}.{ext}" for n in names for ext in formats)
+    svg = (tmp_path / "svg" / f"{names[0]}.svg").read_bytes()
+    assert svg.startswith(b"<?xml") and b"<dc:date>" not in svg
+    assert layouts.draw("fig8", lm, tmp_path / "one" / "fig8", formats=("pdf",)) is None
+    assert layouts.draw("fig5", lm, tmp_path / "one" / "fig5", formats=["svg"]).startswith("needs")
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["fig5.svg", "fig8.pdf"]
+    for bad in (("jpg",), ("png", "png")):
+        with pytest.raises(ValueError, match="formats"):
+            gallery.curve_figures(lm["scores"], lm["predictions"], tmp_path / "bad", formats=bad)
+        with pytest.raises(ValueError, match="formats"):
+            layouts.draw("fig8", lm, tmp_path / "bad" / "fig8", formats=bad)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_draw_figures_draws_several_and_notes_the_unsupported(fitted, tmp_path) -> None:
+    lm = {k: as_text(v) for k, v in lm_only(fitted).items()}
+    names = ["fig8", "fig1_top", "fig9"]
+    notes = layouts.draw_figures(names, lm, tmp_path / "all", layouts.LABELS, ("png", "pdf"))
+    assert list(notes) == names
+    assert notes == {"fig8": None, "fig1_top": "needs the curve IC / inet_10 / BiT/101/3",
+                     "fig9": None}  # fmt: skip
+    written = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert written == sorted(f"{n}.{ext}" for n in names for ext in ("png", "pdf"))
+    for name in names:  # the same files as drawing each figure on its own
+        assert layouts.draw(name, lm, tmp_path / "one" / name) == notes[name]
+        for ext in ("png", "pdf"):
+            one = (tmp_path / "one" / f"{name}.{ext}").read_bytes()
+            assert one == (tmp_path / "all" / f"{name}.{ext}").read_bytes(), (name, ext)
+    with pytest.raises(ValueError, match="unknown figures"):
+        layouts.draw_figures(["fig42"], lm, tmp_path / "none")
+
+
+def test_gallery_reuses_figures_and_draws_the_same_bytes(fitted) -> None:
+    scores, predictions = fitted["scores"], as_text(fitted["predictions"])
+    # A curve with scores but no predictions has no law grid: drawn on a fresh figure.
+    scores = pd.concat([scores, scores[scores["model"] == "short"].assign(model="no points")])
+    drawer = curves.CurveFigures(as_text(scores), predictions)
+    keys = drawer.keys()
+    assert len(keys) == len(CURVES) + 2
+    figures = set()
+    for key in [*keys, keys[0]]:
+        fig = drawer.figure(key)
+        figures.add(id(fig))
+        reused = render(fig, ("png", "pdf"))
+        fresh = render(curves.curve_figure(scores, predictions, key), ("png", "pdf"))
+        assert reused == fresh, key
+    assert len(figures) < len(keys)  # the figure was reused
+
+
+def test_png_has_the_pixels_of_matplotlibs_png(fitted) -> None:
+    from PIL import Image
+
+    fig = bars.fig1_bottom(fitted["rankings"], fitted["scores"])
+    ours = Image.open(io.BytesIO(render(fig, ("png",))["png"]))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=theme.DPI)
+    theirs = Image.open(buffer)
+    assert ours.mode == "RGB" and theirs.mode == "RGBA"  # the figure is opaque
+    assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs))
+    assert ours.info["dpi"] == theirs.info["dpi"] == pytest.approx((theme.DPI, theme.DPI), abs=0.1)
+    assert ours.info["Software"] == f"matplotlib {matplotlib_version()}"
+
+
+def matplotlib_version() -> str:
+    import matplotlib
+
+    return matplotlib.__version__
+
+
+def test_render_lays_out_once_and_keeps_the_layout_engine(fitted) -> None:
+    figures = [bars.fig1_bottom(fitted["rankings"], fitted["scores"]) for _ in range(2)]
+    engine = figures[0].get_layout_engine()
+    first = render(figures[0], ("png", "pdf", "svg"))
+    assert figures[0].get_layout_engine() is engine
+    assert render(figures[1], ("png", "pdf", "svg")) == first  # byte-stable
+    alone = render(bars.fig1_bottom(fitted["rankings"], fitted["scores"]), ("svg", "pdf"))
+    assert alone == {"svg": first["svg"], "pdf": first["pdf"]}  # whatever else is asked
+    assert first["svg"].startswith(b"<?xml") and b"<dc:date>" not in first["svg"]
+    assert b"CreationDate" not in first["pdf"]
+
+
+def test_theme_is_seaborns() -> None:
+    """THEME_RC is seaborn's set_theme of the figures (but for seaborn's colormap), without
+    importing seaborn when drawing."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    with mpl.rc_context():
+        mpl.rcParams.update(theme.THEME_RC)
+        ours = dict(mpl.rcParams)
+    with mpl.rc_context():  # color_codes=False: no change to matplotlib's colours ("b", ...)
+        sns.set_theme(context="paper", style="whitegrid", palette="colorblind", font_scale=1.25,
+                      color_codes=False, rc=theme.OVERRIDES)  # fmt: skip
+        seaborns = dict(mpl.rcParams)
+    assert {k for k in ours if ours[k] != seaborns[k]} == {"image.cmap"}
+
+
+def test_figure_modules_import_neither_seaborn_nor_pyplot() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scalinglaws.paper.plots.layouts, scalinglaws.plots.gallery; "
+        "print([m for m in ('seaborn', 'matplotlib.pyplot') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -59,8 +59,16 @@ def _marker_handles(crossed: bool) -> list[Line2D]:
     """Legend entries of the markers shared by every model."""
     handles = [
         Line2D([], [], ls="", marker="o", ms=4, color="grey", label="fit points"),
-        Line2D([], [], ls="", marker="^", ms=5, color="grey", mec=EXTRAPOLATION_COLOR,
-               label="held-out points"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="^",
+            ms=5,
+            color="grey",
+            mec=EXTRAPOLATION_COLOR,
+            label="held-out points",
+        ),
         Patch(facecolor="grey", alpha=0.25, label="95 % band"),
     ]
     if crossed:

@@ -10,7 +10,11 @@ grid from the smallest fit x to 3 times the largest x), the predictive band of
 ``predictions.csv`` (``y_lo``–``y_hi``, shaded, at the points where it exists) and, shaded
 grey, the extrapolation region beyond the last fit point. Its title names the estimator and
 its RMSE on the held-out points ("unscored" when the curve has none). The inputs are the
-workflow's ``scores.csv`` and ``predictions.csv`` frames (text or numeric columns).
+workflow's ``scores.csv`` and ``predictions.csv`` frames, read as text (every cell a string,
+empty cells "") or typed (numbers as numbers, empty cells NaN): both draw the same figure.
+
+:class:`CurveFigures` draws many per-curve figures fast (the gallery,
+:func:`scalinglaws.plots.gallery.curve_figures`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +39,7 @@ from matplotlib.ticker import (
     NullLocator,
     StrMethodFormatter,
 )
-from scipy import stats
+from scipy.special import stdtr
 
 from scalinglaws.curves import CurveKey
 from scalinglaws.estimators import registry
@@ -62,6 +67,8 @@ MARGIN = {"left": 0.95, "right": 0.15, "top": 0.4, "bottom": 1.05}  # inches
 TITLE_SPACE = 0.4  # inches above the panels for the figure's title
 LM_DOMAIN = "LM"
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
+CURVE_COLUMNS = ["domain", "task", "model"]
+PREDICTION_NUMBERS = ["x", "y_true", "y_pred", "y_lo", "y_hi", "log_scale", "log_df"]
 
 
 def estimator_order(names: Iterable[str]) -> list[str]:
@@ -90,12 +97,26 @@ def model_size(model: str) -> float | None:
 
 
 def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """A copy with ``columns`` as floats (empty text becomes NaN)."""
-    frame = frame.copy()
-    for column in columns:
-        if column in frame:
-            frame[column] = pd.to_numeric(frame[column].replace("", np.nan), errors="coerce")
-    return frame
+    """``frame`` with ``columns`` as numbers: text is parsed, empty text and text that is no
+    number become NaN; columns that hold numbers already are kept (then ``frame`` itself is
+    returned when nothing needs parsing)."""
+    parsed = {
+        column: pd.to_numeric(frame[column].replace("", np.nan), errors="coerce")
+        for column in columns
+        if column in frame and not _holds_numbers(frame[column])
+    }
+    return frame.assign(**parsed) if parsed else frame
+
+
+def _holds_numbers(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: ``""`` for a missing one (NaN or None in a typed frame)."""
+    if isinstance(value, str):
+        return value
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def band_level(predictions: pd.DataFrame) -> float | None:
@@ -107,10 +128,12 @@ def band_level(predictions: pd.DataFrame) -> float | None:
     if not {"y_lo", "y_hi", "log_scale", "log_df"} <= set(predictions.columns):
         return None
     rows = numeric(predictions, ["y_lo", "y_hi", "log_scale", "log_df"])
+    y_lo, y_hi = rows["y_lo"].to_numpy(dtype=float), rows["y_hi"].to_numpy(dtype=float)
+    scale, df = rows["log_scale"].to_numpy(dtype=float), rows["log_df"].to_numpy(dtype=float)
     with np.errstate(all="ignore"):
-        t = np.log(rows["y_hi"] / rows["y_lo"]) / (2.0 * rows["log_scale"])
-        level = 2.0 * stats.t.cdf(t, rows["log_df"]) - 1.0
-    level = level[np.isfinite(level) & (rows["log_scale"] > 0)]
+        t = np.log(y_hi / y_lo) / (2.0 * scale)
+        level = 2.0 * stdtr(df, t) - 1.0  # Student-t CDF (scipy.stats.t.cdf(t, df))
+        level = level[np.isfinite(level) & (scale > 0)]
     return round(float(np.median(level)), 2) if len(level) else None
 
 
@@ -198,7 +221,7 @@ def curve_panels(
         raise NotApplicable("at least one curve")
     scores = numeric(scores, ["rmse"])
     wanted = pd.concat([_rows_of(predictions, key) for key in keys])
-    predictions = numeric(wanted, ["x", "y_true", "y_pred", "y_lo", "y_hi"])
+    predictions = numeric(wanted, PREDICTION_NUMBERS)
     present = estimator_order(scores["estimator"].astype(str))
     names = [n for n in estimators if n in present] if estimators else present
     if not names:
@@ -210,15 +233,24 @@ def curve_panels(
             title = f"{keys[0].domain} / {keys[0].title_task}"
     per_curve, n_cols = _grid_shape(len(names))
     fig, axes = _new_figure(per_curve * len(keys), n_cols, bool(title))
-    for i, key in enumerate(keys):
+    curves = [(_rows_of(scores, key), _rows_of(predictions, key)) for key in keys]
+    _draw(fig, axes, names, curves, list(row_labels), title, axis_labels, predictions)
+    return fig
+
+
+def _draw(fig, axes, names, curves, row_labels, title, axis_labels, predictions) -> None:
+    """Fill the grid ``axes``: one block of rows per curve (its score and prediction rows,
+    numeric), x labels under the last row, the legend and the title."""
+    per_curve = len(axes) // len(curves)
+    for i, (score_rows, pred_rows) in enumerate(curves):
         block = axes[i * per_curve : (i + 1) * per_curve].ravel()
-        _draw_curve(block, key, names, scores, predictions, axis_labels[1], row_labels[i])
+        curve = _curve_data(pred_rows, names)
+        _draw_curve(block, names, score_rows, pred_rows, curve, axis_labels[1], row_labels[i])
     for ax in axes[-1]:
         ax.set_xlabel(axis_labels[0])
-    _legend(fig, predictions, band_level(wanted))
+    _legend(fig, predictions, band_level(predictions))
     if title:
         fig.suptitle(title, y=1 - 0.1 / fig.get_figheight(), va="top", fontsize="x-large")
-    return fig
 
 
 def _legend(fig: Figure, predictions: pd.DataFrame, level: float | None) -> None:
@@ -241,14 +273,12 @@ def _legend(fig: Figure, predictions: pd.DataFrame, level: float | None) -> None
 _HELD_OUT = {"marker": "D", "markersize": 4.5, "color": EXTRAPOLATION_COLOR, "mew": 0}
 
 
-def _draw_curve(axes, key, names, scores, predictions, y_label, label) -> None:
+def _draw_curve(axes, names, score_rows, pred_rows, curve, y_label, label) -> None:
     """One curve's panels (``axes``: its block of the grid, row by row)."""
-    score_rows = _rows_of(scores, key)
-    pred_rows = _rows_of(predictions, key)
-    curve = _curve_data(pred_rows, names)
+    scores_of, predictions_of = _by_estimator(score_rows), _by_estimator(pred_rows)
     for ax, name in zip(axes, names, strict=False):
-        mine = pred_rows[pred_rows["estimator"] == name].sort_values("x", kind="mergesort")
-        _draw_panel(ax, name, score_rows[score_rows["estimator"] == name], mine, curve)
+        mine = predictions_of.get(name, pred_rows.iloc[0:0]).sort_values("x", kind="mergesort")
+        _draw_panel(ax, name, scores_of.get(name, score_rows.iloc[0:0]), mine, curve)
     for ax in axes[len(names) :]:
         ax.set_axis_off()
     n_cols = min(len(axes), MAX_COLUMNS)
@@ -260,6 +290,15 @@ def _draw_curve(axes, key, names, scores, predictions, y_label, label) -> None:
     _share_limits(axes[: len(names)], curve)
 
 
+def _by_estimator(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``rows`` split by estimator (each in its order)."""
+    return {name: group for name, group in rows.groupby("estimator", sort=False)}
+
+
+def _status(row: pd.DataFrame) -> str:
+    return cell_text(row["status"].iloc[0])
+
+
 def _draw_panel(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curve) -> None:
     """One estimator's panel: region, band, points, law and title."""
     ax.set_xscale("log")
@@ -267,7 +306,7 @@ def _draw_panel(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curv
     if len(curve.fit) and len(curve.held_out):
         last_fit = float(curve.fit["x"].astype(float).max())
         ax.axvspan(last_fit, curve.grid[-1] * 10, color=REGION_COLOR, lw=0, zorder=0)
-    fitted = not row.empty and str(row["status"].iloc[0]) in FITTED_STATUSES
+    fitted = not row.empty and _status(row) in FITTED_STATUSES
     band = mine[np.isfinite(mine["y_lo"]) & np.isfinite(mine["y_hi"])] if "y_lo" in mine else []
     if fitted and len(band):
         ax.fill_between(band["x"], band["y_lo"], band["y_hi"], color=LAW_COLOR,
@@ -277,7 +316,9 @@ def _draw_panel(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curv
             color=FIT_COLOR, alpha=FIT_ALPHA, mew=0, zorder=2)  # fmt: skip
     note = _draw_law(ax, name, row, mine, curve)
     ax.plot(curve.held_out["x"], curve.held_out["y_true"], ls="", zorder=4, **_HELD_OUT)
-    ax.set_title(_panel_title(name, row), fontsize="medium")
+    # y given: the title stays at the top of the axes (where matplotlib would put it, as no
+    # tick labels are above them), without measuring every tick label at each draw to know.
+    ax.set_title(_panel_title(name, row), fontsize="medium", y=1.0)
     if note:
         box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5}
         ax.text(0.96, 0.94, textwrap.fill(note, 30), transform=ax.transAxes, ha="right",
@@ -288,8 +329,8 @@ def _draw_law(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curve)
     """Draw the fitted law; returns a note for the panel when there is none to draw."""
     if row.empty:
         return "no score"
-    if str(row["status"].iloc[0]) not in FITTED_STATUSES:
-        return "fit failed: " + str(row["error"].iloc[0])
+    if _status(row) not in FITTED_STATUSES:
+        return "fit failed: " + cell_text(row["error"].iloc[0])
     if not curve.grid.size:
         return None
     if laws.has_law(name):
@@ -304,9 +345,9 @@ def _draw_law(ax: Axes, name: str, row: pd.DataFrame, mine: pd.DataFrame, curve)
 
 def _panel_title(name: str, row: pd.DataFrame) -> str:
     """``"M4 · RMSE 0.0306"``, ``"M4 · unscored"``, or the estimator's name."""
-    if row.empty or str(row["status"].iloc[0]) not in FITTED_STATUSES:
+    if row.empty or _status(row) not in FITTED_STATUSES:
         return name
-    if str(row["status"].iloc[0]) == "unscored":
+    if _status(row) == "unscored":
         return f"{name} · unscored"
     rmse = float(row["rmse"].iloc[0])
     return f"{name} · RMSE {rmse:.3g}" if math.isfinite(rmse) else name
@@ -374,3 +415,72 @@ def curve_figure(
     return curve_panels(
         scores, predictions, [key], row_labels=[""], title=key.title, axis_labels=axis_labels
     )
+
+
+def _by_curve(frame: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """``frame``'s rows per curve (domain, task, model as text), in their order."""
+    if frame.empty:
+        return {}
+    keys = [frame[column].astype(str) for column in CURVE_COLUMNS]
+    return {key: rows for key, rows in frame.groupby(keys, sort=False)}
+
+
+class CurveFigures:
+    """The figures of :func:`curve_figure` for the curves of one ``scores`` and
+    ``predictions``, drawn faster than one by one.
+
+    The tables are made numeric and split by curve once. A figure is drawn on the previous
+    one's figure, its panels cleared of their data, when the grid of panels is the same (it
+    is: every figure has a panel per estimator of ``scores``), so the axes, their ticks and the
+    cached text layout of the renderer are made once. The figure returned by :meth:`figure` is
+    therefore only valid until the next call: render it first. The images are the same, byte
+    for byte, as :func:`curve_figure`'s.
+    """
+
+    def __init__(
+        self,
+        scores: pd.DataFrame,
+        predictions: pd.DataFrame,
+        axis_labels: tuple[str, str] = (X_LABEL, Y_LABEL),
+    ) -> None:
+        scores = numeric(scores, ["rmse"])
+        predictions = numeric(predictions, PREDICTION_NUMBERS)
+        self.names = estimator_order(scores["estimator"].astype(str))
+        self.axis_labels = tuple(axis_labels)
+        self._scores, self._no_scores = _by_curve(scores), scores.iloc[0:0]
+        self._predictions, self._no_predictions = _by_curve(predictions), predictions.iloc[0:0]
+        self._figures: dict[tuple[int, int], tuple[Figure, np.ndarray]] = {}
+
+    def keys(self) -> list[CurveKey]:
+        """The curves of ``scores``, sorted."""
+        return sorted(CurveKey(*key) for key in self._scores)
+
+    def figure(self, key: CurveKey) -> Figure:
+        """The figure of curve ``key`` (valid until the next call)."""
+        if not self.names:
+            raise NotApplicable("scores of at least one estimator")
+        triple = (key.domain, key.task, key.model)
+        score_rows = self._scores.get(triple, self._no_scores)
+        pred_rows = self._predictions.get(triple, self._no_predictions)
+        shape = _grid_shape(len(self.names))
+        # Without a law grid the limits are matplotlib's own (autoscaled): a fresh figure.
+        reuse = _curve_data(pred_rows, self.names).grid.size > 0
+        if reuse and shape in self._figures:
+            fig, axes = self._figures[shape]
+            _clear(fig)
+        else:
+            fig, axes = _new_figure(*shape, True)
+            if reuse:
+                self._figures[shape] = fig, axes
+        curves = [(score_rows, pred_rows)]
+        _draw(fig, axes, self.names, curves, [""], key.title, self.axis_labels, pred_rows)
+        return fig
+
+
+def _clear(fig: Figure) -> None:
+    """Remove what :func:`_draw` added to a figure of panels: its data, notes and legend."""
+    for ax in fig.axes:
+        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
+            artist.remove()
+    for legend in list(fig.legends):
+        legend.remove()

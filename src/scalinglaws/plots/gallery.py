@@ -6,25 +6,23 @@ The paper's own figures by name are in :mod:`scalinglaws.paper.plots.layouts`.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
-from scalinglaws.curves import file_names
-from scalinglaws.plots import curves
-from scalinglaws.plots.theme import X_LABEL, Y_LABEL, save
+from scalinglaws.curves import CurveKey, file_names
+from scalinglaws.plots.curves import CurveFigures
+from scalinglaws.plots.theme import DEFAULT_FORMATS, X_LABEL, Y_LABEL, check_formats, save
 
 _SHARED: dict = {}
 
 
 def _curve_job(args: tuple[tuple[str, str, str], str, str]) -> str:
     (domain, task, model), directory, name = args
-    key = curves.CurveKey(domain, task, model)
-    scores = _SHARED["scores"]
-    predictions = _SHARED["predictions"].get((domain, task, model), _SHARED["empty"])
-    fig = curves.curve_figure(scores, predictions, key, _SHARED["axis_labels"])
-    save(fig, Path(directory) / name)
+    drawer: CurveFigures = _SHARED["drawer"]
+    save(drawer.figure(CurveKey(domain, task, model)), Path(directory) / name, _SHARED["formats"])
     return name
 
 
@@ -34,14 +32,21 @@ def curve_figures(
     directory: str | Path,
     workers: int = 1,
     axis_labels: tuple[str, str] = (X_LABEL, Y_LABEL),
+    formats: Iterable[str] = DEFAULT_FORMATS,
 ) -> list[str]:
     """One figure per curve of ``scores`` into ``directory``, named by
-    :func:`~scalinglaws.curves.file_names` (``domain_task_model``); returns the names, sorted."""
+    :func:`~scalinglaws.curves.file_names` (``domain_task_model``) with one file per format
+    of ``formats`` (of ``"png"``, ``"pdf"``, ``"svg"``; default PNG and PDF), drawn by
+    ``workers`` processes; returns the names, sorted.
+
+    ``scores`` and ``predictions`` may be read as text or typed (see
+    :mod:`scalinglaws.plots.curves`); every figure has a panel per estimator of ``scores``.
+    """
+    formats = check_formats(formats)
     Path(directory).mkdir(parents=True, exist_ok=True)
-    by_curve = dict(tuple(predictions.groupby(["domain", "task", "model"], sort=False)))
-    _SHARED.update(scores=scores, predictions=by_curve, empty=predictions.iloc[0:0])
-    _SHARED["axis_labels"] = tuple(axis_labels)
-    names = file_names(curves.curve_keys(scores))
+    drawer = CurveFigures(scores, predictions, tuple(axis_labels))
+    _SHARED.update(drawer=drawer, formats=formats)
+    names = file_names(drawer.keys())
     jobs = [((k.domain, k.task, k.model), str(directory), name) for k, name in names.items()]
     if workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")  # the workers inherit _SHARED

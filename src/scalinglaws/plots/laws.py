@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators.base import Law
@@ -57,12 +58,15 @@ def law_for(name: str) -> Law:
     return law
 
 
-def parse_params(params: str | Mapping[str, float]) -> dict[str, float]:
-    """Parameters as a dict of floats, from a mapping or the JSON text of ``scores.csv``."""
+def parse_params(params: str | Mapping[str, float] | None) -> dict[str, float]:
+    """Parameters as a dict of floats, from a mapping or the JSON text of ``scores.csv``; none
+    (``{}``) from empty text, None or NaN (an empty cell of a typed frame)."""
     if isinstance(params, str):
         if not params.strip():
             return {}
         params = json.loads(params)
+    elif not isinstance(params, Mapping) and (params is None or pd.isna(params)):
+        return {}
     return {str(k): float(v) for k, v in params.items()}
 
 

@@ -1,25 +1,37 @@
 """One plotting theme for every figure, and deterministic, atomic saving.
 
-The Agg backend is selected before pyplot is imported, so figures render the same headless
-and on a desktop. :func:`save` writes a PNG (dpi 150) and a PDF whose metadata carry no
-timestamps, so saving the same figure twice gives byte-identical files (matplotlib 3.11 with
-Agg; the bytes are stable for one matplotlib version, not across versions).
+The Agg backend is selected on import, so figures render the same headless and on a desktop.
+Figures are made without pyplot (:func:`figure`: a :class:`~matplotlib.figure.Figure` with an
+Agg canvas), so nothing has to close them. :func:`save` writes any of PNG (dpi 150), PDF and
+SVG, whose metadata carry no timestamps, so saving the same figure twice gives byte-identical
+files (matplotlib 3.11 with Agg; the bytes are stable for one matplotlib version, not across
+versions).
+
+The theme is seaborn's ``set_theme(context="paper", style="whitegrid", palette="colorblind",
+font_scale=1.25)`` with a few overrides, written out as :data:`THEME_RC` so that drawing needs
+no seaborn import; :func:`apply_theme` sets it when it is not already in force (once per
+process in practice).
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
-import seaborn as sns
+import numpy as np
+from cycler import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import LayoutEngine, PlaceHolderLayoutEngine
 
 from scalinglaws.io import write_bytes_atomic
 
@@ -32,8 +44,86 @@ BAND_ALPHA = 0.22
 REGION_COLOR = "#ececec"  # the extrapolation region, beyond the last fit point
 X_LABEL = "Seen examples"
 Y_LABEL = "Loss"
+FORMATS = ("png", "pdf", "svg")
+"""The formats :func:`render` and :func:`save` write."""
+DEFAULT_FORMATS = ("png", "pdf")
+PNG_COMPRESSION = 3  # zlib level: as small as matplotlib's default (6) for RGB, ~40 % faster
 _PDF_METADATA = {"CreationDate": None, "ModDate": None}
 _PNG_METADATA = {"Software": f"matplotlib {matplotlib.__version__}"}
+_SVG_METADATA = {"Date": None}
+
+
+def _seaborn_theme() -> dict[str, Any]:
+    """rcParams of seaborn 0.13's ``set_theme(context="paper", style="whitegrid",
+    palette="colorblind", font_scale=1.25)``, computed as seaborn computes them.
+
+    Left out: ``image.cmap`` ("rocket", a colormap that only an import of seaborn registers;
+    no figure here uses the default colormap) and seaborn's remapping of the colour codes
+    "b", "g", "r", ... (no figure uses them). tests/test_figure_speed_api.py checks the rest
+    against seaborn itself.
+    """
+    texts = {"font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12}
+    texts |= {"xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11}
+    texts |= {"legend.title_fontsize": 12}
+    sizes = {"axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5}
+    sizes |= {"lines.markersize": 6, "patch.linewidth": 1}
+    for axis in ("xtick", "ytick"):
+        sizes |= {f"{axis}.major.width": 1.25, f"{axis}.minor.width": 1}
+        sizes |= {f"{axis}.major.size": 6, f"{axis}.minor.size": 4}
+    context = {k: v * 0.8 for k, v in (sizes | texts).items()}  # the "paper" context
+    context |= {k: context[k] * 1.25 for k in texts}  # font_scale
+    dark, light = ".15", ".8"
+    style = {
+        "figure.facecolor": "white",
+        "axes.labelcolor": dark,
+        "xtick.direction": "out",
+        "ytick.direction": "out",
+        "xtick.color": dark,
+        "ytick.color": dark,
+        "axes.axisbelow": True,
+        "grid.linestyle": "-",
+        "text.color": dark,
+        "font.family": ["sans-serif"],
+        "font.sans-serif": [
+            "Arial",
+            "DejaVu Sans",
+            "Liberation Sans",
+            "Bitstream Vera Sans",
+            "sans-serif",
+        ],
+        "lines.solid_capstyle": "round",
+        "patch.edgecolor": "w",
+        "patch.force_edgecolor": True,
+        "xtick.top": False,
+        "ytick.right": False,
+        "axes.grid": True,
+        "axes.facecolor": "white",
+        "axes.edgecolor": light,
+        "grid.color": light,
+        "axes.spines.left": True,
+        "axes.spines.bottom": True,
+        "axes.spines.right": True,
+        "axes.spines.top": True,
+        "xtick.bottom": False,
+        "ytick.left": False,
+    }
+    colorblind = ["#0173B2", "#DE8F05", "#029E73", "#D55E00", "#CC78BC"]
+    colorblind += ["#CA9161", "#FBAFE4", "#949494", "#ECE133", "#56B4E9"]
+    palette = [to_rgb(c) for c in colorblind]
+    return context | style | {"axes.prop_cycle": cycler("color", palette)}
+
+
+OVERRIDES: dict[str, Any] = {
+    "lines.linewidth": 2.0,
+    "svg.hashsalt": "scalinglaws",
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "axes.titleweight": "bold",
+}
+"""Our settings over seaborn's theme (its ``set_theme(..., rc=OVERRIDES)``)."""
+THEME_RC: dict[str, Any] = _seaborn_theme() | OVERRIDES
+"""The rcParams of every figure: seaborn's paper theme (see :func:`_seaborn_theme`) and ours."""
+_THEME = matplotlib.RcParams(THEME_RC)  # as matplotlib stores them (validated), to compare
 
 
 def axis_labels(labels: Mapping[str, str] | None = None) -> tuple[str, str]:
@@ -44,52 +134,144 @@ def axis_labels(labels: Mapping[str, str] | None = None) -> tuple[str, str]:
 
 
 def apply_theme() -> None:
-    """The notebook's seaborn theme (paper context, white grid, colourblind palette)."""
-    sns.set_theme(
-        context="paper",
-        style="whitegrid",
-        palette="colorblind",
-        font_scale=1.25,
-        rc={
-            "lines.linewidth": 2.0,
-            "svg.hashsalt": "scalinglaws",
-            "figure.dpi": DPI,
-            "savefig.dpi": DPI,
-            "axes.titleweight": "bold",
-        },
-    )
+    """The notebook's seaborn theme (paper context, white grid, colourblind palette), set in
+    matplotlib's rcParams unless it is in force already."""
+    params = matplotlib.rcParams
+    if any(params[key] != value for key, value in _THEME.items()):
+        params.update(_THEME)
 
 
-def figure(*args, **kwargs) -> tuple[Figure, object]:
-    """``plt.subplots`` under the theme, with constrained layout unless told otherwise."""
+def figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    figsize: tuple[float, float] | None = None,
+    layout: str | None = "constrained",
+    **subplots: Any,
+) -> tuple[Figure, Any]:
+    """A figure and its axes (as ``plt.subplots``) under the theme, without pyplot; constrained
+    layout unless told otherwise."""
     apply_theme()
-    kwargs.setdefault("layout", "constrained")
-    return plt.subplots(*args, **kwargs)
+    fig = Figure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **subplots)
 
 
-def render(fig: Figure) -> dict[str, bytes]:
-    """The PNG and PDF bytes of ``fig`` (deterministic: no timestamps)."""
-    out = {}
-    for ext, metadata in (("png", _PNG_METADATA), ("pdf", _PDF_METADATA)):
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """``formats`` as a tuple, each one of :data:`FORMATS`, none twice."""
+    if isinstance(formats, str):
+        formats = (formats,)
+    formats = tuple(str(f).lower().lstrip(".") for f in formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or len(set(formats)) != len(formats):
+        raise ValueError(f"formats must be distinct, of {', '.join(FORMATS)}; got {formats}")
+    return formats
+
+
+def _png(fig: Figure) -> bytes:
+    """PNG bytes: the Agg rendering at :data:`DPI`, without its alpha channel when opaque."""
+    from PIL import Image, PngImagePlugin
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    raw = io.BytesIO()
+    fig.savefig(raw, format="raw", dpi=DPI)  # as savefig draws a PNG, into fig.canvas
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    opaque = bool((rgba[..., 3] == 255).all())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
+    info = PngImagePlugin.PngInfo()
+    for key, value in _PNG_METADATA.items():
+        info.add_text(key, value)
+    out = io.BytesIO()
+    image.save(out, format="png", compress_level=PNG_COMPRESSION, pnginfo=info, dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def _vector(fmt: str, metadata: Mapping[str, Any]):
+    def write(fig: Figure) -> bytes:
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=ext, dpi=DPI, metadata=metadata)
-        out[ext] = buffer.getvalue()
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=dict(metadata))
+        return buffer.getvalue()
+
+    return write
+
+
+_WRITERS = {"png": _png, "pdf": _vector("pdf", _PDF_METADATA), "svg": _vector("svg", _SVG_METADATA)}
+
+
+def render(
+    fig: Figure,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+    *,
+    times: MutableMapping[str, float] | None = None,
+) -> dict[str, bytes]:
+    """The bytes of ``fig`` in each of ``formats`` (deterministic: no timestamps).
+
+    A figure with a layout engine (constrained layout) is laid out once, as its PNG lays it
+    out (Agg's text metrics), and every format draws those positions: the layout is not
+    computed again for each format, and a PDF is the same whichever other formats are asked.
+    ``times`` receives each format's CPU seconds (the layout counts in the first format's).
+    """
+    formats = check_formats(formats)
+    engine = fig.get_layout_engine()
+    laid_out = engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)
+    out = {}
+    try:
+        for fmt in formats:
+            start = time.process_time()
+            if laid_out and fig.get_layout_engine() is engine:
+                _lay_out(fig, engine)
+            out[fmt] = _WRITERS[fmt](fig)
+            if times is not None:
+                times[fmt] = time.process_time() - start
+    finally:
+        if laid_out:
+            fig.set_layout_engine(engine)
     return out
 
 
-def save(fig: Figure, stem: str | os.PathLike[str]) -> list[Path]:
-    """Write ``stem``.png and ``stem``.pdf atomically, close ``fig``, return the two paths."""
+def _lay_out(fig: Figure, engine: LayoutEngine) -> None:
+    """Position the axes as drawing the PNG would, then keep them (layout engine "none")."""
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    dpi = fig.dpi
+    try:
+        if dpi != DPI:
+            fig.dpi = DPI
+        engine.execute(fig)  # as Figure.draw runs it, with the Agg renderer at DPI
+    except ValueError:  # Figure.draw ignores these too (e.g. colorbars it cannot place)
+        pass
+    finally:
+        if fig.dpi != dpi:
+            fig.dpi = dpi
+    fig.set_layout_engine("none")
+
+
+def save(
+    fig: Figure, stem: str | os.PathLike[str], formats: Iterable[str] = DEFAULT_FORMATS
+) -> list[Path]:
+    """Write ``stem``.<format> for each of ``formats`` (default PNG and PDF) atomically, close
+    ``fig`` (if pyplot holds it), and return the paths."""
     stem = Path(stem)
     try:
-        data = render(fig)
+        data = render(fig, formats)
     finally:
-        plt.close(fig)
+        close(fig)
     paths = []
     for ext, blob in data.items():
         path = stem.with_name(f"{stem.name}.{ext}")
         write_bytes_atomic(path, blob)
         paths.append(path)
     return paths
+
+
+def close(fig: Figure) -> None:
+    """Release ``fig`` from pyplot if it was made there (figures of :func:`figure` are not)."""
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
 
 
 def not_applicable(note: str, title: str | None = None) -> Figure:

@@ -42,7 +42,7 @@ def fig1_bottom(rankings_table: pd.DataFrame, scores: pd.DataFrame | None = None
     fig, axes = figure(len(panels), 1, figsize=(8.0, 3.3 * len(panels) + 0.4), squeeze=False)
     for ax, (values, title) in zip(axes[:, 0], panels, strict=True):
         _bars(ax, values, colors, vertical_labels=len(values.columns) > len(PAPER_ESTIMATORS))
-        ax.set_title(title, fontsize="medium")
+        ax.set_title(title, fontsize="medium", y=1.0)  # y given: see curves._draw_panel
     axes[-1, 0].set_xlabel("Domain")
     handles = list(axes[-1, 0].containers)  # every estimator, in the colours of both panels
     fig.legend(handles=handles, title="Estimator", loc="outside right upper", frameon=False)

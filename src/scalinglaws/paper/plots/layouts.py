@@ -2,7 +2,9 @@
 
 :data:`FIGURES` maps each figure of the paper that the workflow draws to a function of the
 run's tables (scores, predictions, rankings, curves); :func:`draw` saves one, or a "not
-applicable" note when the dataset lacks the paper's curves. Figures 1 (top), 5 and 8 are
+applicable" note when the dataset lacks the paper's curves, and :func:`draw_figures` saves
+several in one process. The tables may be read as text (every cell a string) or typed
+(numbers as numbers, empty cells NaN): the figures are the same. Figures 1 (top), 5 and 8 are
 fitted-curve panels (:func:`scalinglaws.plots.curves.curve_panels`) of the paper's curves:
 Figure 1 (top) with every estimator (the paper's M1–M4 in its first row), Figures 5 and 8 with
 the paper's M1–M4, one row per curve as in the paper (every estimator of every curve is in the
@@ -11,7 +13,7 @@ per-curve figures, ``figures/curves/``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +22,15 @@ from matplotlib.figure import Figure
 from scalinglaws.curves import CurveKey
 from scalinglaws.paper.plots import bars, exponents, fixed_exponent
 from scalinglaws.plots.curves import LM_DOMAIN, curve_keys, curve_panels, model_size
-from scalinglaws.plots.theme import X_LABEL, Y_LABEL, NotApplicable, not_applicable, save
+from scalinglaws.plots.theme import (
+    DEFAULT_FORMATS,
+    X_LABEL,
+    Y_LABEL,
+    NotApplicable,
+    check_formats,
+    not_applicable,
+    save,
+)
 
 FIG1_TOP = [CurveKey("IC", "inet_10", "BiT/101/3")]
 PAPER_ESTIMATORS = ["M1", "M2", "M3", "M4"]
@@ -85,6 +95,7 @@ def _paper(scores: pd.DataFrame) -> list[str] | None:
     present = set(scores["estimator"].astype(str))
     return PAPER_ESTIMATORS if present & set(PAPER_ESTIMATORS) else None
 
+
 FIGURES = {
     "fig1_top": lambda d, labels: fig1_top(d["scores"], d["predictions"], labels),
     "fig1_bottom": lambda d, labels: bars.fig1_bottom(d["rankings"], d.get("scores")),
@@ -98,21 +109,55 @@ FIGURES = {
 }
 
 
+def build(
+    name: str, data: Mapping[str, pd.DataFrame], axis_labels: tuple[str, str] = LABELS
+) -> Figure:
+    """Figure ``name`` of :data:`FIGURES`; raises :class:`NotApplicable` if the data lack
+    what it shows."""
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure {name!r} (known: {', '.join(FIGURES)})")
+    return FIGURES[name](data, tuple(axis_labels))
+
+
 def draw(
     name: str,
-    data: dict[str, pd.DataFrame],
+    data: Mapping[str, pd.DataFrame],
     stem: str | Path,
     axis_labels: tuple[str, str] = LABELS,
+    formats: Iterable[str] = DEFAULT_FORMATS,
 ) -> str | None:
-    """Draw and save figure ``name``; returns the not-applicable note, if it is one.
+    """Draw and save figure ``name`` as ``stem``.<format> for each of ``formats`` (of
+    ``"png"``, ``"pdf"``, ``"svg"``; default PNG and PDF); returns the not-applicable note,
+    if it is one (then the files hold that note).
 
     ``axis_labels`` (x, y) label the fitted-curve panels (Figures 1 top, 5 and 8).
     """
+    formats = check_formats(formats)
     try:
-        fig = FIGURES[name](data, axis_labels)
+        fig = build(name, data, axis_labels)
     except NotApplicable as exc:
         note = f"needs {exc}"
-        save(not_applicable(note, title=name), stem)
+        save(not_applicable(note, title=name), stem, formats)
         return note
-    save(fig, stem)
+    save(fig, stem, formats)
     return None
+
+
+def draw_figures(
+    names: Iterable[str],
+    data: Mapping[str, pd.DataFrame],
+    directory: str | Path,
+    labels: tuple[str, str] = LABELS,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+) -> dict[str, str | None]:
+    """Draw each figure of ``names`` into ``directory``/<name>.<format> (as :func:`draw`, the
+    same files), all in this process, from the same tables: one import of the library, one
+    setting of the theme and one load of the fonts for all of them. Returns each figure's
+    not-applicable note (None for a figure drawn), in the order of ``names``."""
+    names, formats = list(names), check_formats(formats)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figures {unknown} (known: {', '.join(FIGURES)})")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    return {name: draw(name, data, directory / name, labels, formats) for name in names}

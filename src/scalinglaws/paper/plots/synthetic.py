@@ -54,7 +54,7 @@ def fig2(curve: pd.DataFrame, fits: pd.DataFrame, noise: float, caption: str = "
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(f"Cutoff = {cutoff:,g}".replace(",", "_"))
+        ax.set_title(f"Cutoff = {cutoff:,g}".replace(",", "_"), y=1.0)  # see curves._draw_panel
         ax.set_xlabel("Data Size")
         if mine.size:
             ax.legend(loc="lower left", fontsize="small")
