@@ -38,7 +38,8 @@ def main(smk: Any) -> None:
     figures.mkdir(parents=True, exist_ok=True)
     for task in tasks:
         rows = table[(table["domain"] == task.domain) & (table["task"] == task.task)]
-        comparison_figure(task, rows, figures / task_slug(task.domain, task.task))
+        stem = figures / task_slug(task.domain, task.task)
+        comparison_figure(task, rows, stem, list(smk.params.formats))
     for note in notes:
         log(f"note: {note}")
     log(f"{len(table)} comparison rows, {len(tasks)} figures: "

@@ -73,6 +73,7 @@ rule compare:
         scales=COMPARISONS["scales"],
         replicates=COMPARISONS["replicates"],
         seed=COMPARISONS["seed"],
+        formats=config["figures"]["formats"]["comparisons"],
         code=library_code("comparisons.py", "uncertainty.py", "bands.py", "plots", "estimators"),
     script:
         "../../scripts/compare.py"

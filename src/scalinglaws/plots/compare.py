@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,14 @@ from scalinglaws.comparisons import TaskComparison
 from scalinglaws.curves import readable
 from scalinglaws.joint_law import JointFit, compute_optimal, log_law
 from scalinglaws.plots.curves import log_ticks, y_limits
-from scalinglaws.plots.theme import EXTRAPOLATION_COLOR, X_LABEL, Y_LABEL, figure, save
+from scalinglaws.plots.theme import (
+    DEFAULT_FORMATS,
+    EXTRAPOLATION_COLOR,
+    X_LABEL,
+    Y_LABEL,
+    figure,
+    save,
+)
 from scalinglaws.uncertainty import percentile_interval
 
 
@@ -23,7 +31,12 @@ def task_slug(domain: str, task: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{domain}_{task}").strip("._-") or "task"
 
 
-def comparison_figure(task: TaskComparison, rows: pd.DataFrame, stem: str | Path) -> None:
+def comparison_figure(
+    task: TaskComparison,
+    rows: pd.DataFrame,
+    stem: str | Path,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+) -> None:
     """Every model's law with its 95 % band, its points, and the crossovers of its pairs.
 
     The y axis spans the data and the laws (widened by at most the data's own log span), so a
@@ -52,7 +65,7 @@ def comparison_figure(task: TaskComparison, rows: pd.DataFrame, stem: str | Path
                        loc="upper right")  # fmt: skip
     ax.add_artist(models)
     ax.legend(handles=_marker_handles(crossed), fontsize="x-small", loc="lower left")
-    save(fig, stem)
+    save(fig, stem, formats)
 
 
 def _marker_handles(crossed: bool) -> list[Line2D]:
