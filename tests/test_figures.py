@@ -254,7 +254,7 @@ def test_comparison_figure_labels_crossovers_and_keeps_the_data_in_view(
     task = next(t for t in tasks if t.domain == "LM")
     rows = table[table["task"] == task.task].assign(crossover_x=3e8)  # one labelled crossover
     drawn = []
-    monkeypatch.setattr(compare, "save", lambda fig, stem: drawn.append(fig))
+    monkeypatch.setattr(compare, "save", lambda fig, stem, formats=(): drawn.append(fig))
     compare.comparison_figure(task, rows, tmp_path / "cmp")
     ax = drawn[0].axes[0]
     assert "3e8" in [t.get_text() for t in ax.texts]

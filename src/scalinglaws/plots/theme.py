@@ -8,9 +8,9 @@ files (matplotlib 3.11 with Agg; the bytes are stable for one matplotlib version
 versions).
 
 The theme is seaborn's ``set_theme(context="paper", style="whitegrid", palette="colorblind",
-font_scale=1.25)`` with a few overrides, written out as :data:`THEME_RC` so that drawing needs
-no seaborn import; :func:`apply_theme` sets it when it is not already in force (once per
-process in practice).
+font_scale=1.25)`` with a few overrides (:data:`THEME_RC`). Seaborn computes it once into
+seaborn_theme.json (:func:`seaborn_theme`), so that drawing needs no seaborn import;
+:func:`apply_theme` sets it when it is not already in force (once per process in practice).
 """
 
 from __future__ import annotations
@@ -53,64 +53,52 @@ _PNG_METADATA = {"Software": f"matplotlib {matplotlib.__version__}"}
 _SVG_METADATA = {"Date": None}
 
 
-def _seaborn_theme() -> dict[str, Any]:
-    """rcParams of seaborn 0.13's ``set_theme(context="paper", style="whitegrid",
-    palette="colorblind", font_scale=1.25)``, computed as seaborn computes them.
+SEABORN_THEME = {
+    "context": "paper",
+    "style": "whitegrid",
+    "palette": "colorblind",
+    "font_scale": 1.25,
+}
+"""The notebook's seaborn theme: ``seaborn.set_theme(**SEABORN_THEME)``."""
+THEME_FILE = Path(__file__).with_name("seaborn_theme.json")
+"""The rcParams seaborn sets for :data:`SEABORN_THEME`, as seaborn computes them
+(:func:`seaborn_theme`), stored so that drawing needs no seaborn import (0.9 s per job: it
+imports scipy.stats). Regenerate after a seaborn upgrade with :func:`write_theme_file`;
+tests/test_figures.py checks the file against seaborn."""
 
-    Left out: ``image.cmap`` ("rocket", a colormap that only an import of seaborn registers;
-    no figure here uses the default colormap) and seaborn's remapping of the colour codes
-    "b", "g", "r", ... (no figure uses them). tests/test_figure_speed_api.py checks the rest
-    against seaborn itself.
-    """
-    texts = {"font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12}
-    texts |= {"xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11}
-    texts |= {"legend.title_fontsize": 12}
-    sizes = {"axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5}
-    sizes |= {"lines.markersize": 6, "patch.linewidth": 1}
-    for axis in ("xtick", "ytick"):
-        sizes |= {f"{axis}.major.width": 1.25, f"{axis}.minor.width": 1}
-        sizes |= {f"{axis}.major.size": 6, f"{axis}.minor.size": 4}
-    context = {k: v * 0.8 for k, v in (sizes | texts).items()}  # the "paper" context
-    context |= {k: context[k] * 1.25 for k in texts}  # font_scale
-    dark, light = ".15", ".8"
-    style = {
-        "figure.facecolor": "white",
-        "axes.labelcolor": dark,
-        "xtick.direction": "out",
-        "ytick.direction": "out",
-        "xtick.color": dark,
-        "ytick.color": dark,
-        "axes.axisbelow": True,
-        "grid.linestyle": "-",
-        "text.color": dark,
-        "font.family": ["sans-serif"],
-        "font.sans-serif": [
-            "Arial",
-            "DejaVu Sans",
-            "Liberation Sans",
-            "Bitstream Vera Sans",
-            "sans-serif",
-        ],
-        "lines.solid_capstyle": "round",
-        "patch.edgecolor": "w",
-        "patch.force_edgecolor": True,
-        "xtick.top": False,
-        "ytick.right": False,
-        "axes.grid": True,
-        "axes.facecolor": "white",
-        "axes.edgecolor": light,
-        "grid.color": light,
-        "axes.spines.left": True,
-        "axes.spines.bottom": True,
-        "axes.spines.right": True,
-        "axes.spines.top": True,
-        "xtick.bottom": False,
-        "ytick.left": False,
-    }
-    colorblind = ["#0173B2", "#DE8F05", "#029E73", "#D55E00", "#CC78BC"]
-    colorblind += ["#CA9161", "#FBAFE4", "#949494", "#ECE133", "#56B4E9"]
-    palette = [to_rgb(c) for c in colorblind]
-    return context | style | {"axes.prop_cycle": cycler("color", palette)}
+
+def seaborn_theme() -> dict[str, Any]:
+    """The rcParams that ``seaborn.set_theme(**SEABORN_THEME)`` changes from matplotlib's
+    defaults, computed by seaborn (imported here), JSON-ready: the colour cycle as hex codes.
+    Left out: ``image.cmap`` (a colormap that only importing seaborn registers; no figure here
+    uses the default colormap)."""
+    import seaborn as sns
+    from matplotlib.colors import to_hex
+
+    with matplotlib.rc_context():
+        matplotlib.rcParams.update(matplotlib.rcParamsDefault)
+        sns.set_theme(**SEABORN_THEME, color_codes=False)
+        params = dict(matplotlib.rcParams)
+    defaults = matplotlib.rcParamsDefault
+    changed = {k: v for k, v in params.items() if v != defaults[k] and k != "image.cmap"}
+    colors = params["axes.prop_cycle"].by_key()["color"]
+    return changed | {"axes.prop_cycle": [to_hex(c) for c in colors]}
+
+
+def write_theme_file() -> None:
+    """Rewrite :data:`THEME_FILE` from the installed seaborn (:func:`seaborn_theme`)."""
+    import json
+
+    THEME_FILE.write_text(json.dumps(seaborn_theme(), indent=1, sort_keys=True) + "\n")
+
+
+def _stored_theme() -> dict[str, Any]:
+    """:data:`THEME_FILE` as rcParams (the colour cycle as a cycler of RGB tuples)."""
+    import json
+
+    params = json.loads(THEME_FILE.read_text(encoding="utf-8"))
+    colors = [to_rgb(c) for c in params.pop("axes.prop_cycle")]
+    return params | {"axes.prop_cycle": cycler("color", colors)}
 
 
 OVERRIDES: dict[str, Any] = {
@@ -121,8 +109,8 @@ OVERRIDES: dict[str, Any] = {
     "axes.titleweight": "bold",
 }
 """Our settings over seaborn's theme (its ``set_theme(..., rc=OVERRIDES)``)."""
-THEME_RC: dict[str, Any] = _seaborn_theme() | OVERRIDES
-"""The rcParams of every figure: seaborn's paper theme (see :func:`_seaborn_theme`) and ours."""
+THEME_RC: dict[str, Any] = _stored_theme() | OVERRIDES
+"""The rcParams of every figure: seaborn's paper theme (:data:`THEME_FILE`) and ours."""
 _THEME = matplotlib.RcParams(THEME_RC)  # as matplotlib stores them (validated), to compare
 
 
