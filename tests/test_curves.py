@@ -413,3 +413,28 @@ def test_curves_from_table_checks_conflicts_and_columns() -> None:
         curves_from_table(frame)
     with pytest.raises(InputError, match="'Training'"):
         curves_from_table(frame.drop(columns="Training"))
+
+
+def test_lean_and_detailed_reading_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Clean files are read in chunks without their text in memory; others (here CRLF line
+    # ends) the detailed way. Both give the same table, also in small chunks and mixed.
+    from scalinglaws import curves
+
+    monkeypatch.setattr(curves, "_CHUNK_ROWS", 3)
+    monkeypatch.setattr(curves, "_BLOCK_ROWS", 2)
+    header = "Domain,Task,Model,Seen Examples,Loss,Training,Note\n"
+    rows = "".join(
+        f"IC,t{i % 2},m{i // 4},{i % 4 + 1},0.{9 - i % 4},{int(i % 4 < 3)},n\n" for i in range(9)
+    )
+    clean = write(tmp_path, header + rows, "clean.csv")
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes((header + rows).replace("\n", "\r\n").encode())
+    assert curves._scan(clean) is not None and curves._scan(crlf) is None
+    detailed = curves._read_table_detailed(clean)
+    assert read_table(clean).equals(detailed)
+    both = read_tables([clean, crlf])
+    expected = pd.concat([detailed, curves._read_table_detailed(crlf)], ignore_index=True)
+    assert both.equals(expected) and list(both.dtypes) == list(expected.dtypes)
+    assert curves_from_table(both) == curves_from_table(expected)
+    with pytest.raises(InputError, match=r"appears more than once with a different Loss"):
+        read_tables([clean, write(tmp_path, header + rows.replace("0.9,", "0.5,", 1), "b.csv")])

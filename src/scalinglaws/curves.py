@@ -12,6 +12,7 @@ the fitting step reports them.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import hashlib
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scalinglaws.errors import InputError
 
@@ -39,6 +41,11 @@ SOURCE, ROW = "_source", "_row"
 _NUMERIC = (SEEN, LOSS, TRAINING)
 _SLUG_TEXT_MAX = 60
 _BOM = b"\xef\xbb\xbf"
+# The lean reading's unit sizes: bytes per block of the checking pass, rows per parsed chunk
+# and per block of the cross-row screen.
+_SCAN_BYTES = 1 << 24
+_CHUNK_ROWS = 1 << 18
+_BLOCK_ROWS = 1 << 20
 
 PathArg = str | PathLike[str]
 
@@ -187,6 +194,12 @@ def read_table(path: PathArg) -> pd.DataFrame:
     Returns :data:`COLUMNS` (str, str, str, float64, float64, int64), then any extra columns
     (as text), then ``_source`` (the path) and ``_row`` (the file line; header = 1).
     """
+    return _concat([path])
+
+
+def _read_table_detailed(path: PathArg) -> pd.DataFrame:
+    """:func:`read_table` the detailed way: the whole text in memory, every check with its
+    message. Used for files the lean reading (:func:`_read_lean`) does not take."""
     source = _Source.open(path)
     frame, lines = source.parse()
     values = {name: _numbers(frame[name]) for name in _NUMERIC}
@@ -450,6 +463,231 @@ def _empty_cells(column: pd.Series) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# Lean reading: the common case of a clean file, in bounded memory
+# --------------------------------------------------------------------------------------------
+
+
+class _NotLeanError(Exception):
+    """The lean reading does not take this file: read it the detailed way."""
+
+
+# What the lean reading may meet in a file it does not take: it then hands the file on.
+_LEAN_ERRORS = (
+    _NotLeanError,
+    InputError,
+    OSError,
+    UnicodeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    csv.Error,
+    pd.errors.ParserError,
+    pd.errors.ParserWarning,
+    pd.errors.EmptyDataError,
+)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A file that passed the checking pass: where its text starts and how many data lines."""
+
+    path: str
+    start: int
+    rows: int
+
+
+def _scan(path: PathArg) -> _Scan | None:
+    """Stream ``path`` once: valid UTF-8, ``\n`` line ends only, not blank, a header on line 1
+    without quotes that passes :func:`_check_header`. None when any of that fails (the
+    detailed reading then reports it, or copes with it)."""
+    name = str(path)
+    try:
+        if not Path(path).is_file():
+            return None
+        with open(path, "rb") as handle:
+            start = len(_BOM) if handle.read(len(_BOM)) == _BOM else 0
+            handle.seek(start)
+            decoder = codecs.getincrementaldecoder("utf-8")("strict")
+            newlines, blank, last, first_line = 0, True, b"", None
+            while block := handle.read(_SCAN_BYTES):
+                if b"\r" in block:
+                    return None
+                text = decoder.decode(block)
+                if first_line is None:
+                    if "\n" not in text:
+                        return None
+                    first_line = text.split("\n", 1)[0]
+                blank = blank and not text.strip()
+                newlines += block.count(b"\n")
+                last = block[-1:]
+            decoder.decode(b"", final=True)
+        if blank or first_line is None or '"' in first_line:
+            return None
+        header, header_lines = _read_header(first_line + "\n", name)
+        _check_header(header, name)
+        rows = newlines + (last != b"\n") - header_lines
+        return _Scan(name, start, rows) if header_lines == 1 and rows > 0 else None
+    except _LEAN_ERRORS:
+        return None
+
+
+class _Numbers:
+    """The numeric columns of every file read the lean way, filled file after file."""
+
+    def __init__(self, rows: int) -> None:
+        self.seen = np.empty(rows, dtype=np.float64)
+        self.loss = np.empty(rows, dtype=np.float64)
+        self.training = np.empty(rows, dtype=np.int64)
+        self.line = np.empty(rows, dtype=np.int64)
+        self.used = 0
+
+
+@dataclass
+class _Lean:
+    """One file read the lean way: its rows in ``_Numbers`` and its text columns in Arrow."""
+
+    path: str
+    rows: slice
+    columns: list[str]
+    text: dict[str, list[pa.Array]]
+
+
+def _read_lean(scan: _Scan, numbers: _Numbers) -> _Lean | None:
+    """The file parsed chunk by chunk (as :meth:`_Source.parse` does, in chunks), each
+    chunk checked and stored; None when a chunk fails to parse or to pass a check of
+    :func:`_check_rows`, or the rows do not match the file's lines one to one."""
+    begin = numbers.used
+    numeric = defaultdict(lambda: str, dict.fromkeys(_NUMERIC, "float64"))
+    columns: list[str] | None = None
+    text: dict[str, list[pa.Array]] = {}
+    repeats = _Repeats(min(scan.rows, _CHUNK_ROWS))
+    end = begin
+    try:
+        with open(scan.path, "rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            handle.seek(scan.start)
+            reader = pd.read_csv(
+                handle,
+                dtype=numeric,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+                engine="c",
+                encoding="utf-8",
+                chunksize=_CHUNK_ROWS,
+            )
+            with reader:
+                for chunk in reader:
+                    if columns is None:
+                        columns = list(chunk.columns)
+                        text = {n: [] for n in columns if n not in _NUMERIC}
+                    rows = slice(end, end + len(chunk))
+                    if list(chunk.columns) != columns or rows.stop > begin + scan.rows:
+                        raise _NotLeanError
+                    _store_chunk(chunk, numbers, rows, text, repeats)
+                    end = rows.stop
+    except _LEAN_ERRORS:
+        return None
+    if columns is None or end != begin + scan.rows:
+        return None
+    numbers.line[begin:end] = np.arange(2, 2 + scan.rows, dtype=np.int64)
+    numbers.used = end
+    return _Lean(scan.path, slice(begin, end), columns, text)
+
+
+@dataclass
+class _Repeats:
+    """Per file: the shared Arrow blocks of the text values that fill a whole chunk."""
+
+    size: int
+    blocks: dict[str, pa.Array] = field(default_factory=dict)
+
+
+def _store_chunk(
+    chunk: pd.DataFrame,
+    numbers: _Numbers,
+    rows: slice,
+    text: dict[str, list[pa.Array]],
+    repeats: _Repeats,
+) -> None:
+    """Check one parsed chunk as :func:`_check_rows` would (raise _NotLeanError on any problem) and
+    store it: numbers into ``numbers[rows]``, text columns as Arrow arrays."""
+    values = {}
+    for name in _NUMERIC:
+        if chunk[name].dtype != np.float64:
+            raise _NotLeanError
+        values[name] = chunk[name].to_numpy()
+    with np.errstate(invalid="ignore"):
+        for name in (SEEN, LOSS):
+            if not ((values[name] >= VALUE_RANGE[0]) & (values[name] <= VALUE_RANGE[1])).all():
+                raise _NotLeanError
+    if not np.isin(values[TRAINING], (0.0, 1.0)).all():
+        raise _NotLeanError
+    distinct = {}
+    for name in text:
+        if not isinstance(chunk[name].dtype, pd.StringDtype):
+            raise _NotLeanError
+        codes, distinct[name] = pd.factorize(chunk[name])
+        if (codes < 0).any():
+            raise _NotLeanError
+        if name in KEY_COLUMNS and any(not str(value).strip() for value in distinct[name]):
+            raise _NotLeanError
+    numbers.seen[rows] = values[SEEN]
+    numbers.loss[rows] = values[LOSS]
+    numbers.training[rows] = values[TRAINING].astype(np.int64)
+    for name, arrays in text.items():
+        if len(distinct[name]) == 1:  # e.g. the Domain of a file of one domain
+            value = str(distinct[name][0])
+            arrays.extend(_repeated(value, len(chunk), repeats.size, repeats.blocks))
+        else:
+            arrays.extend(_arrow_chunks(chunk[name]))
+
+
+def _arrow_chunks(column: pd.Series) -> list[pa.Array]:
+    """The Arrow arrays holding a ``str`` column."""
+    array = pa.array(column.array)
+    return list(array.chunks) if isinstance(array, pa.ChunkedArray) else [array]
+
+
+def _text_column(arrays: list[pa.Array]) -> pd.api.extensions.ExtensionArray:
+    """A ``str`` column made of Arrow arrays, without copying them."""
+    return pd.array(pa.chunked_array(arrays, type=pa.large_string()), dtype="str")
+
+
+def _repeated(text: str, rows: int, size: int, blocks: dict[str, pa.Array]) -> list[pa.Array]:
+    """``rows`` times ``text`` as slices of one Arrow array of ``size`` rows (kept in
+    ``blocks``), so a column of one repeated value holds it only ``size`` times."""
+    block = blocks.get(text)
+    if block is None:
+        block = blocks[text] = pa.array([text] * size, type=pa.large_string())
+    whole, rest = divmod(rows, size)
+    return [block] * whole + ([block.slice(0, rest)] if rest else [])
+
+
+def _lean_frame(parts: list[_Lean], numbers: _Numbers, rows: slice) -> pd.DataFrame:
+    """The table of ``parts`` (consecutive in ``numbers``, covering ``rows``), as
+    :func:`_assemble` builds it: standard columns, extras as text, then _source and _row."""
+    columns = parts[0].columns
+    extras = [name for name in columns if name not in COLUMNS]
+    out: dict[str, object] = {
+        name: _text_column([a for part in parts for a in part.text[name]])
+        for name in (*KEY_COLUMNS, *extras)
+    }
+    out[SEEN] = numbers.seen[rows]
+    out[LOSS] = numbers.loss[rows]
+    out[TRAINING] = numbers.training[rows]
+    sources = []
+    for part in parts:
+        count = part.rows.stop - part.rows.start
+        sources.extend(_repeated(part.path, count, min(count, _CHUNK_ROWS), {}))
+    out[SOURCE] = _text_column(sources)
+    out[ROW] = numbers.line[rows]
+    order = [*COLUMNS, *extras, SOURCE, ROW]
+    return pd.DataFrame({name: out[name] for name in order}, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
 # Per-row checks
 # --------------------------------------------------------------------------------------------
 
@@ -540,6 +778,64 @@ def _assemble(
 
 def _check_conflicts(table: pd.DataFrame, codes: np.ndarray) -> None:
     """Same curve and x with a different Loss or Training is an error; exact repeats are not."""
+    if _may_conflict(table, codes):
+        _check_conflicts_exact(table, codes)
+
+
+def _may_conflict(table: pd.DataFrame, codes: np.ndarray) -> bool:
+    """False when no curve has the same x twice with a different Loss or Training.
+
+    A lean screen (no per-row hashing): the rows ordered by (curve, x), neighbours compared
+    block by block (each block sorted alone when the rows of a curve are together). It may
+    answer True without a conflict (e.g. a NaN Loss, which never equals itself);
+    :func:`_check_conflicts_exact` then decides. It never misses one: it screens only when x
+    has no NaN (so equal x are neighbours and ``==`` groups them as pandas does).
+    """
+    n = len(table)
+    if n < 2:
+        return False
+    training = table[TRAINING]
+    if training.dtype.kind not in "biuf" or table[SEEN].dtype.kind not in "biuf":
+        return True
+    try:
+        x = table[SEEN].to_numpy(dtype=np.float64)
+        y = table[LOSS].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return True
+    t = training.to_numpy()
+    if np.isnan(x).any():
+        return True
+    if bool((codes[1:] >= codes[:-1]).all()):
+        # Rows of a curve are together: sort block by block, each block whole curves.
+        start = 0
+        while start < n:
+            stop = min(start + _BLOCK_ROWS, n)
+            if stop < n:
+                stop = int(np.searchsorted(codes, codes[stop], side="left"))
+                if stop <= start:
+                    stop = int(np.searchsorted(codes, codes[start], side="right"))
+            rows = slice(start, stop)
+            order = np.lexsort((x[rows], codes[rows]))
+            if _neighbours_clash(*(a[rows][order] for a in (codes, x, y, t))):
+                return True
+            start = stop
+        return False
+    order = np.lexsort((x, codes))
+    for start in range(0, n - 1, _BLOCK_ROWS):
+        pick = order[start : start + _BLOCK_ROWS + 1]
+        if _neighbours_clash(codes[pick], x[pick], y[pick], t[pick]):
+            return True
+    return False
+
+
+def _neighbours_clash(c: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> bool:
+    """Whether two neighbouring rows have the same curve and x but not the same y and t."""
+    same = (c[1:] == c[:-1]) & (x[1:] == x[:-1])
+    return bool((same & ((y[1:] != y[:-1]) | (t[1:] != t[:-1]))).any())
+
+
+def _check_conflicts_exact(table: pd.DataFrame, codes: np.ndarray) -> None:
+    """:func:`_check_conflicts` by hashing every row: finds the conflict to report."""
     points = pd.DataFrame(
         {
             "curve": codes,
@@ -592,32 +888,78 @@ def _row_of(row: pd.Series) -> int | None:
 
 
 def _concat(paths: Iterable[PathArg]) -> pd.DataFrame:
-    """read_table over ``paths`` (a single path is accepted too), concatenated, unchecked."""
+    """read_table over ``paths`` (a single path is accepted too), concatenated, unchecked.
+
+    Each file is read the lean way (:func:`_read_lean`) when it can be, else the detailed way
+    (:func:`_read_table_detailed`, which also raises the file's error). Both give the same
+    table; the lean way holds neither the file's text nor a Python object per cell.
+    """
     if isinstance(paths, str | PathLike):
         paths = [paths]
-    tables = [read_table(path) for path in paths]
-    if not tables:
+    paths = list(paths)
+    if not paths:
         raise InputError("no input files given")
+    scans = [_scan(path) for path in paths]
+    numbers = _Numbers(sum(scan.rows for scan in scans if scan is not None))
+    parts: list[_Lean | pd.DataFrame] = []
+    for path, scan in zip(paths, scans, strict=True):
+        part = None if scan is None else _read_lean(scan, numbers)
+        parts.append(_read_table_detailed(path) if part is None else part)
+    _release_arrow_memory()
+    lean = [part for part in parts if isinstance(part, _Lean)]
+    if len(lean) == len(parts) and len({tuple(part.columns) for part in lean}) == 1:
+        return _lean_frame(lean, numbers, slice(0, numbers.used))
+    tables = [
+        _lean_frame([part], numbers, part.rows) if isinstance(part, _Lean) else part
+        for part in parts
+    ]
     return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
 
 
 def _curve_codes(table: pd.DataFrame) -> tuple[np.ndarray, list[CurveKey]]:
     """Each row's curve number and the curves' keys, numbered in order of first appearance."""
+    lean = all(_plain_text(table[name]) for name in KEY_COLUMNS)
     combined = np.zeros(len(table), dtype=np.int64)
     for name in KEY_COLUMNS:
-        codes, uniques = pd.factorize(table[name].to_numpy(dtype=object), use_na_sentinel=False)
-        combined = combined * max(len(uniques), 1) + codes
+        # Text without missing values is grouped the same way as Python strings would be.
+        column = table[name] if lean else table[name].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        combined *= max(len(uniques), 1)
+        combined += codes
+        del codes
+        _release_arrow_memory()
     codes, _ = pd.factorize(combined)
-    first = np.unique(codes, return_index=True)[1]
-    keys = [CurveKey(*(str(table[name].iat[i]) for name in KEY_COLUMNS)) for i in first.tolist()]
-    return codes.astype(np.int64), keys
+    del combined
+    codes = codes.astype(np.int64, copy=False)
+    if not lean:
+        first = np.unique(codes, return_index=True)[1]
+        keys = [
+            CurveKey(*(str(table[name].iat[i]) for name in KEY_COLUMNS)) for i in first.tolist()
+        ]
+        return codes, keys
+    # Codes count up in order of first appearance: a curve starts where the running maximum grows.
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    texts = [table[name].array.take(first).to_numpy(dtype=object) for name in KEY_COLUMNS]
+    _release_arrow_memory()
+    return codes, [CurveKey(*map(str, key)) for key in zip(*texts, strict=True)]
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory Arrow freed (e.g. after a big dictionary encoding) back to the system."""
+    pa.default_memory_pool().release_unused()
+
+
+def _plain_text(column: pd.Series) -> bool:
+    """Whether ``column`` is pandas text (the ``str`` dtype) without a missing value."""
+    return isinstance(column.dtype, pd.StringDtype) and not column.isna().any()
 
 
 def _split_curves(table: pd.DataFrame, codes: np.ndarray, keys: list[CurveKey]) -> list[Curve]:
     """One curve per code, sorted by key."""
     if not keys:
         return []
-    order = np.argsort(codes, kind="stable")
+    grouped = len(codes) < 2 or bool((codes[1:] >= codes[:-1]).all())
+    order = slice(None) if grouped else np.argsort(codes, kind="stable")
     bounds = np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1]
     x = np.split(table[SEEN].to_numpy(dtype=np.float64)[order], bounds)
     y = np.split(table[LOSS].to_numpy(dtype=np.float64)[order], bounds)
