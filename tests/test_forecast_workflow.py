@@ -105,7 +105,7 @@ def test_a_user_dataset_gets_no_paper_outputs(run: tuple[Path, str]) -> None:
     out = run[0]
     for name in ("calibration.csv", "comparisons.csv", "tables/comparison_flips.md"):
         assert (out / name).is_file(), name
-    assert len(list((out / "figures" / "curves").glob("*.png"))) == len(LAWS)
+    assert len(list((out / "figures" / "curves").glob("*/*.png"))) == len(LAWS)
     comparisons = pd.read_csv(out / "comparisons.csv")
     assert set(comparisons["model_a"]) == {"large", "A"}  # one pair per task, unscored fits
     assert not (out / "protocols").exists()

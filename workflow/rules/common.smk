@@ -188,7 +188,7 @@ def write_batch_inputs(name, table, batch_of, batches):
     updates one batch's input and Snakemake reruns that batch alone, and no job reads a whole
     raw file (at 50,000 curves, hundreds of MB).
     """
-    task_key = table[DOMAIN].astype(str) + "\x1f" + table[TASK].astype(str)
+    task_key = table[DOMAIN].astype(str).str.cat(table[TASK].astype(str), sep="\x1f")
     batch_column = task_key.map({f"{d}\x1f{t}": b for (d, t), b in batch_of.items()})
     for batch_name, rows in table.groupby(batch_column, sort=True):
         folder = Path("results") / name / "batches" / batch_name
@@ -379,6 +379,12 @@ def domain_source(dataset, domain):
                 digests.append(f"{slug} {digest}")
     paths = [ancient(path) for path in DATASETS[dataset]["paths"] if path in files]
     return paths, hashlib.sha256("\n".join(sorted(digests)).encode("utf-8")).hexdigest()
+
+
+def joint_law_source(wildcards):
+    """(raw files, digest) of the curves the joint law of a dataset reads (its `domain`)."""
+    spec = config["joint_law"]["datasets"].get(wildcards.dataset)
+    return domain_source(wildcards.dataset, spec.get("domain")) if spec else ([], None)
 
 
 def batch_curves(wildcards):

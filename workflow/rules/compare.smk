@@ -115,12 +115,6 @@ rule comparisons:
         "../../scripts/compare_merge.py"
 
 
-def joint_law_source(wildcards):
-    """(raw files, digest) of the curves the joint law of a dataset reads (its `domain`)."""
-    spec = JOINT_LAW["datasets"].get(wildcards.dataset)
-    return domain_source(wildcards.dataset, spec.get("domain")) if spec else ([], None)
-
-
 rule joint_law:
     """L(N, D) = E + A/N^α + B/D^β with bootstrap intervals and compute-optimal allocation.
     It reads the raw files holding its domain's curves and reruns when those curves change."""

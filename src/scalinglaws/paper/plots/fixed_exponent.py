@@ -34,7 +34,7 @@ PALETTES = {
 def curve_points(curves: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(x, loss) of the ViT/B/16 inet_10 curve from a curves.csv table, sorted by x."""
     key = curves[["Domain", "Task", "Model"]].astype(str).apply(tuple, axis=1)
-    rows = curves[key == CURVE]
+    rows = curves[key == CURVE] if len(curves) else curves
     if rows.empty:
         raise NotApplicable("the curve IC / inet_10 / ViT/B/16 (Figure 3)")
     x = pd.to_numeric(rows["Seen Examples"]).to_numpy(dtype=float)
