@@ -2,10 +2,12 @@
 
 The Agg backend is selected on import, so figures render the same headless and on a desktop.
 Figures are made without pyplot (:func:`figure`: a :class:`~matplotlib.figure.Figure` with an
-Agg canvas), so nothing has to close them. :func:`save` writes any of PNG (dpi 150), PDF and
+Agg canvas), so nothing has to close them. :func:`save` writes any of PNG (dpi 150: the
+pixels of matplotlib's PNG, stored as RGB when the figure is opaque, as ours are), PDF and
 SVG, whose metadata carry no timestamps, so saving the same figure twice gives byte-identical
 files (matplotlib 3.11 with Agg; the bytes are stable for one matplotlib version, not across
-versions).
+versions). A figure with constrained layout is laid out once for all its formats
+(:func:`render`).
 
 The theme is seaborn's ``set_theme(context="paper", style="whitegrid", palette="colorblind",
 font_scale=1.25)`` with a few overrides (:data:`THEME_RC`). Seaborn computes it once into
