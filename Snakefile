@@ -28,6 +28,10 @@ include: "workflow/rules/compare.smk"
 include: "workflow/rules/report.smk"
 
 
+# Every check of the config has passed: write each batch's curves (only those that changed).
+write_all_batch_inputs()
+
+
 rule all:
     default_target: True
     input:

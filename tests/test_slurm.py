@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from workflow_helpers import DATASET, REPO, command, fresh_copy
 
@@ -117,6 +118,9 @@ def result_files(workdir: Path) -> dict[str, Path]:
 def comparable(path: Path) -> bytes | list[list[str]]:
     """A result file as it must be equal between runs: its bytes; for scores, every cell but
     the CPU time (fit_seconds) as text."""
+    if path.suffix == ".parquet":  # batch files: every value but fit_seconds
+        frame = pd.read_parquet(path)
+        return frame.drop(columns="fit_seconds", errors="ignore").to_csv(index=False).encode()
     if path.name != "scores.csv":
         return path.read_bytes()
     with path.open(newline="", encoding="utf-8") as handle:

@@ -171,8 +171,8 @@ def load_dataset(name, entry):
         batch["files"].update(sources[(curve.key.domain, curve.key.task, curve.key.model)])
     for batch in batches.values():
         batch["files"] = [path for path in paths if path in batch["files"]]
-    write_batch_inputs(name, table, batch_of, batches)
     return {
+        "pending": (table, batch_of),  # written by write_all_batch_inputs, then dropped
         "paths": paths,
         "domains": sorted({c.key.domain for c in curves}),
         "batches": batches,
@@ -198,6 +198,14 @@ def write_batch_inputs(name, table, batch_of, batches):
             continue
         write_csv_atomic(rows[list(COLUMNS)], curves_file)
         write_text_atomic(stamp, digest)
+
+
+def write_all_batch_inputs():
+    """Every dataset's batch inputs (write_batch_inputs), once the whole config has passed
+    its checks (the Snakefile calls this after its includes): a bad config writes nothing."""
+    for name, dataset in DATASETS.items():
+        table, batch_of = dataset.pop("pending")
+        write_batch_inputs(name, table, batch_of, dataset["batches"])
 
 
 def check_estimators(estimators, domains):
