@@ -53,6 +53,13 @@ def default_snakemake() -> str:
     )
 
 
+def snakemake_of(path: str | None) -> tuple[str, str]:
+    """The snakemake executable (``path``, else the venv's) and its version."""
+    snakemake = check_executable(path) if path else default_snakemake()
+    version = subprocess.run([snakemake, "--version"], capture_output=True, text=True).stdout
+    return snakemake, version
+
+
 def check_executable(path: str) -> str:
     """``path`` if it is an executable file (or a command on PATH), else a clear error."""
     resolved = shutil.which(path)

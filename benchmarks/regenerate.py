@@ -42,7 +42,6 @@ import csv
 import dataclasses
 import glob
 import io
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -233,8 +232,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    snakemake = h.check_executable(args.snakemake) if args.snakemake else h.default_snakemake()
-    version = subprocess.run([snakemake, "--version"], capture_output=True, text=True).stdout
+    snakemake, version = h.snakemake_of(args.snakemake)
     run_cmd = [snakemake, "--cores", str(args.cores)]
     load = h.load_average()
     with h.TempDir(f"scalinglaws-{NAME}-", args.keep) as tmp:

@@ -52,7 +52,6 @@ import glob
 import json
 import re
 import resource
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -421,8 +420,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    snakemake = h.check_executable(args.snakemake) if args.snakemake else h.default_snakemake()
-    version = subprocess.run([snakemake, "--version"], capture_output=True, text=True).stdout
+    snakemake, version = h.snakemake_of(args.snakemake)
     load = h.load_average()
     results = [run_one(args, snakemake, n) for n in args.curves]
     report = {

@@ -22,20 +22,8 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0
 
 def write_bytes_atomic(path: StrPath, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, creating parent directories."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = _create_temp(target)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _fsync_directory(target.parent)
+    with atomic_path(path) as temp:
+        temp.write_bytes(data)
 
 
 @contextlib.contextmanager

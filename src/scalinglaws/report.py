@@ -26,6 +26,7 @@ import pandas as pd
 from scalinglaws.tables import (
     DEFAULT_FLOAT_FORMAT,
     MARKDOWN_NA,
+    RANKINGS_HEADERS,
     FloatFormat,
     FloatFormats,
     format_rmse,
@@ -65,14 +66,7 @@ RANKING_FORMATS: dict[Hashable, FloatFormat] = {
     "Mean RMSE": format_rmse,
     "Mean rank": "{:.2f}",
 }
-RANKING_HEADERS = {
-    "estimator": "Estimator",
-    "win_fraction": "Win fraction",
-    "mean_rmse": "Mean RMSE",
-    "mean_rank": "Mean rank",
-    "n_curves": "Curves",
-    "n_failed": "Failed",
-}
+RANKING_HEADERS = {k: v for k, v in RANKINGS_HEADERS.items() if k != "domain"}
 CALIBRATION_FORMATS: dict[Hashable, FloatFormat] = {
     "msce": "{:.4f}",
     "log_lik": "{:.3f}",
