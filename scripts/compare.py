@@ -15,6 +15,7 @@ from scalinglaws.comparisons import compare_all, fitted_curves, pair_checks
 from scalinglaws.curves import read_curves
 from scalinglaws.io import write_csv_atomic, write_text_atomic
 from scalinglaws.plots.compare import comparison_figure, task_slug
+from scalinglaws.plots.theme import axis_labels
 
 
 def batch_curves(smk: Any) -> list:
@@ -34,12 +35,13 @@ def main(smk: Any) -> None:
     write_csv_atomic(table, smk.output.comparisons)
     write_csv_atomic(pair_checks(table, fitted), smk.output.checks)
     write_text_atomic(smk.output.notes, "".join(f"{note}\n" for note in notes))
+    labels = axis_labels(dict(smk.params.axis_labels))  # config figures.axis_labels
     figures = Path(smk.output.figures)
     figures.mkdir(parents=True, exist_ok=True)
     for task in tasks:
         rows = table[(table["domain"] == task.domain) & (table["task"] == task.task)]
         stem = figures / task_slug(task.domain, task.task)
-        comparison_figure(task, rows, stem, list(smk.params.formats))
+        comparison_figure(task, rows, stem, list(smk.params.formats), labels)
     for note in notes:
         log(f"note: {note}")
     log(f"{len(table)} comparison rows, {len(tasks)} figures: "

@@ -74,6 +74,7 @@ rule compare:
         replicates=COMPARISONS["replicates"],
         seed=COMPARISONS["seed"],
         formats=config["figures"]["formats"]["comparisons"],
+        axis_labels=lambda wildcards: config["figures"]["axis_labels"].get(wildcards.dataset) or {},
         code=library_code("comparisons.py", "uncertainty.py", "bands.py", "plots", "estimators"),
     script:
         "../../scripts/compare.py"

@@ -36,6 +36,7 @@ def comparison_figure(
     rows: pd.DataFrame,
     stem: str | Path,
     formats: Iterable[str] = DEFAULT_FORMATS,
+    axis_labels: tuple[str, str] = (X_LABEL, Y_LABEL),
 ) -> None:
     """Every model's law with its 95 % band, its points, and the crossovers of its pairs.
 
@@ -56,7 +57,7 @@ def comparison_figure(
         ax.scatter(curve.x_test, curve.y_test, s=14, color=color, marker="^",
                    edgecolors=EXTRAPOLATION_COLOR, linewidths=0.6)  # fmt: skip
     crossed = _mark_crossovers(ax, task, rows)
-    ax.set(xscale="log", yscale="log", xlabel=X_LABEL, ylabel=Y_LABEL)
+    ax.set(xscale="log", yscale="log", xlabel=axis_labels[0], ylabel=axis_labels[1])
     ax.set_title(f"{task.domain} / {readable(task.task)}")
     y_lo, y_hi = y_limits(drawn)
     ax.set_ylim(y_lo, y_hi)
