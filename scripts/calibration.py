@@ -4,15 +4,16 @@ from typing import Any
 
 from _rulekit import log, log_to_file, read_parquet
 
-from scalinglaws.calibration import calibration_table
-from scalinglaws.fitting import PREDICTION_COLUMNS
+from scalinglaws.calibration import GROUP, calibration_table
 from scalinglaws.io import write_csv_atomic
 
 
 def main(smk: Any) -> None:
-    # Only the extrapolation rows are scored: read those, not every prediction.
+    # Only the extrapolation rows are scored: read those and the columns scoring them.
     predictions = read_parquet(
-        smk.input.predictions, PREDICTION_COLUMNS, [("region", "==", "extrapolation")]
+        smk.input.predictions,
+        columns=[*GROUP, "region", "y_true", "y_pred", "log_scale", "log_df"],
+        filters=[("region", "==", "extrapolation")],
     )
     table = calibration_table(predictions)
     write_csv_atomic(table, smk.output.calibration)

@@ -85,10 +85,11 @@ def write_csv_atomic(df: pd.DataFrame, path: StrPath) -> None:
     """Write ``df`` as a deterministic CSV atomically.
 
     No index, ``\\n`` line endings, missing values as empty fields. Floats use pandas' default
-    shortest round-trip (repr) formatting, so float64 columns read back bit-identical.
+    shortest round-trip (repr) formatting, so float64 columns read back bit-identical. Written
+    in chunks to the file (the text of a large table is never held whole).
     """
-    text = df.to_csv(index=False, lineterminator="\n", na_rep="")
-    write_text_atomic(path, text)
+    with atomic_path(path) as temp:
+        df.to_csv(temp, index=False, lineterminator="\n", na_rep="", encoding="utf-8")
 
 
 def _create_temp(target: Path) -> tuple[int, Path]:
