@@ -10,6 +10,8 @@ from scipy import stats
 from scalinglaws.bands import BAND_CONSTANTS, BandSettings, constants_for, predictive
 from scalinglaws.calibration import (
     MSCE_LEVELS,
+    calibration_from_sums,
+    calibration_sums,
     calibration_table,
     early_part,
     held_out,
@@ -104,6 +106,22 @@ def _rows(estimator: str, domain: str, z: list[float], scale: float, df: float) 
         "region": "extrapolation", "y_lo": np.nan, "y_hi": np.nan,
         "log_scale": scale, "log_df": df,
     })  # fmt: skip
+
+
+def test_calibration_of_parts_adds_up_to_the_whole() -> None:
+    """The workflow calibrates a large file a part at a time: the sums of the parts give the
+    table of the whole (counts exactly), a part without some group included."""
+    rng = np.random.default_rng(3)
+    whole = pd.concat(
+        [_rows(e, d, list(rng.standard_t(5, 40)), 0.05, 5.0) for e in "AB" for d in ("IC", "LM")]
+    )
+    whole.loc[whole.index[:3], "log_scale"] = np.nan  # rows without a band
+    whole = whole.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    parts = [whole.iloc[:7], whole.iloc[7:90], whole.iloc[90:]]
+    combined = calibration_from_sums(pd.concat([calibration_sums(p) for p in parts]))
+    expected = calibration_table(whole)
+    pd.testing.assert_frame_equal(combined, expected, rtol=1e-12)
+    assert combined["n"].sum() + combined["n_no_band"].sum() == len(whole)
 
 
 def test_calibration_table_on_hand_made_cases() -> None:

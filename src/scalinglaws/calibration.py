@@ -93,29 +93,46 @@ def calibration_table(predictions: pd.DataFrame, levels: Sequence[float] = LEVEL
     """Coverage, MSCE and mean log-likelihoods per domain × estimator over the extrapolation rows.
 
     ``predictions`` has the columns of fitting.PREDICTION_COLUMNS (numbers). Rows without a band
-    (NaN scale) are counted in ``n_no_band`` and left out of the averages.
+    (NaN scale) are counted in ``n_no_band`` and left out of the averages. The same as
+    :func:`calibration_from_sums` of :func:`calibration_sums` of its parts.
     """
+    return calibration_from_sums(calibration_sums(predictions, levels), levels)
+
+
+def calibration_sums(predictions: pd.DataFrame, levels: Sequence[float] = LEVELS) -> pd.DataFrame:
+    """Per domain × estimator, the additive parts of :func:`calibration_table` over the
+    extrapolation rows of ``predictions``: ``n``, ``n_no_band``, the sums of the per-point
+    coverage and log-likelihood columns, and per level of :data:`MSCE_LEVELS` the number of
+    points whose central level is at most it (``below_<i>``). The sums of several parts add
+    up, so a file too large to hold is calibrated a part at a time."""
     rows = predictions[predictions["region"] == "extrapolation"]
     has_band = np.isfinite(rows["log_scale"].to_numpy(float))
-    scored = rows[has_band].copy()
-    scores = point_scores(
-        *(scored[c].to_numpy(float) for c in ("y_true", "y_pred", "log_scale", "log_df")),
-        levels=levels,
-    )
-    for column, values in scores.items():
-        scored[column] = values
-    scored["level"] = central_level(
-        *(scored[c].to_numpy(float) for c in ("y_true", "y_pred", "log_scale", "log_df"))
-    )
-    grouped = scored.groupby(GROUP, sort=True)
-    table = grouped[list(scores)].mean()
-    table["n"] = grouped.size()
-    table["msce"] = grouped["level"].agg(msce)
-    missing = rows[~has_band].groupby(GROUP, sort=True).size()
-    table = table.join(missing.rename("n_no_band"), how="outer").reset_index()
-    table["n"] = table["n"].fillna(0).astype(int)
-    table["n_no_band"] = table["n_no_band"].fillna(0).astype(int)
-    return table[calibration_columns(levels)]
+    scored = rows[has_band]
+    arrays = [scored[c].to_numpy(float) for c in ("y_true", "y_pred", "log_scale", "log_df")]
+    frame = pd.DataFrame({g: scored[g].to_numpy() for g in GROUP})
+    for column, values in point_scores(*arrays, levels=levels).items():
+        frame[column] = values
+    central = central_level(*arrays)
+    below = {f"below_{i}": (central <= lv).astype(float) for i, lv in enumerate(MSCE_LEVELS)}
+    frame = frame.assign(**below, n=1)
+    sums = frame.groupby(GROUP, sort=True).sum()
+    missing = rows[~has_band].groupby(GROUP, sort=True).size().rename("n_no_band")
+    return sums.join(missing, how="outer").fillna(0).reset_index()
+
+
+def calibration_from_sums(sums: pd.DataFrame, levels: Sequence[float] = LEVELS) -> pd.DataFrame:
+    """:func:`calibration_table` from the rows of :func:`calibration_sums` (of one part or of
+    many, concatenated): means per domain × estimator, MSCE from the counts below each level."""
+    total = sums.groupby(GROUP, sort=True).sum()
+    n = total["n"].where(total["n"] > 0)  # NaN means where no point has a band
+    scores = [*map(coverage_column, levels), "log_lik", "log_lik_y"]
+    table = total[scores].div(n, axis=0)
+    below = total[[f"below_{i}" for i in range(len(MSCE_LEVELS))]].div(n, axis=0)
+    gaps = np.ascontiguousarray(below.to_numpy(float) - np.asarray(MSCE_LEVELS))
+    table["msce"] = np.mean(gaps**2, axis=1)  # as msce(): coverage per level minus the level
+    table["n"] = total["n"].astype(int)
+    table["n_no_band"] = total["n_no_band"].astype(int)
+    return table.reset_index()[calibration_columns(levels)]
 
 
 def held_out(curves: Iterable[Curve], fraction: float) -> list[Curve]:
