@@ -23,7 +23,8 @@ def checked_batches(smk: Any) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.D
         plan = BatchPlan(**plan)
         scores = read_scores(scores_path, plan)
         predictions = read_predictions(predictions_path, scores)
-        yield scores, predictions, forecasts_path and read_forecasts(forecasts_path, plan)
+        forecasts = None if forecasts_path is None else read_forecasts(forecasts_path, plan)
+        yield scores, predictions, forecasts
 
 
 def main(smk: Any) -> None:

@@ -7,18 +7,15 @@ from _rulekit import log, log_to_file, read_text_csv, to_numbers
 
 from scalinglaws.fitting import SCORE_COLUMNS
 from scalinglaws.io import write_csv_atomic, write_text_atomic
-from scalinglaws.rankings import RANKING_COLUMNS, rankings
+from scalinglaws.rankings import rankings
 from scalinglaws.tables import rankings_tables
-
-NUMERIC = list(RANKING_COLUMNS[2:])  # after domain, estimator
 
 
 def main(smk: Any) -> None:
     scores = to_numbers(read_text_csv(smk.input.scores, SCORE_COLUMNS), ["rmse"])
     table = rankings(scores, decimals=int(smk.params.decimals), credit=str(smk.params.credit))
     write_csv_atomic(table, smk.output.rankings)
-    # The tables format the numbers as rankings.csv holds them (read back from its text).
-    markdown, latex = rankings_tables(to_numbers(read_text_csv(smk.output.rankings), NUMERIC))
+    markdown, latex = rankings_tables(table)
     write_text_atomic(smk.output.markdown, markdown)
     write_text_atomic(smk.output.latex, latex)
     log(f"ranked {table['estimator'].nunique()} estimators in {table['domain'].nunique()} domains")

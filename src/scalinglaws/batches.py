@@ -8,14 +8,11 @@ estimator) of the batch, the prediction rows of every fitted score row (n_fit + 
 them), and one forecast row per (curve, forecast estimator, target), the targets being the
 configured scales × the row's last_x and the absolute x. A lost row, a damaged file, a lost
 column or a wrong cell raises :class:`BatchError` naming the file, the row (1 = the first data
-row) and the problem, and how to rebuild the file. CSV batch files (``.csv``, every cell as
-text; the row number is the line number) are checked the same way.
+row) and the problem, and how to rebuild the file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,7 +68,7 @@ def rebuild_hint(path: str | Path) -> str:
 
 
 def damaged(path: str | Path, reason: str, line: int | None = None) -> BatchError:
-    """The error for a damaged batch file: file, line, reason and how to rebuild it."""
+    """The error for a damaged batch file: file, row, reason and how to rebuild it."""
     where = InputError(reason, path=str(path), row=line)
     return BatchError(f"{where}; {rebuild_hint(path)}")
 
@@ -91,36 +88,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_batch(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
-    """Every row of the batch file ``path``, indexed by row number; BatchError unless it has
-    exactly ``columns`` (Parquet: typed; CSV: every cell as text)."""
-    if str(path).endswith(".parquet"):
-        return _read_parquet_batch(path, columns)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise damaged(path, f"cannot be read ({exc})") from None
-    if not text.endswith("\n"):
-        raise damaged(path, "does not end with a line break: the file was cut short")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, [])
-        if header != list(columns):
-            raise damaged(path, f"has columns {header}, expected {list(columns)}", 1)
-        rows, lines = [], []
-        for record in reader:
-            if len(record) != len(columns):
-                raise damaged(
-                    path, f"has {len(record)} fields, expected {len(columns)}", reader.line_num
-                )
-            rows.append(record)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise damaged(path, f"is not valid CSV ({exc})", reader.line_num) from None
-    return pd.DataFrame(rows, columns=list(columns), index=pd.Index(lines, name=LINE))
-
-
-def _read_parquet_batch(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
-    """A Parquet batch file as a typed frame indexed by row number (1-based)."""
+    """Every row of the Parquet batch file ``path``, typed and indexed by row number
+    (1-based); BatchError unless it can be read and has exactly ``columns``."""
     import pyarrow.parquet as pq
 
     try:
@@ -134,7 +103,7 @@ def _read_parquet_batch(path: str | Path, columns: Sequence[str]) -> pd.DataFram
 
 
 def read_scores(path: str | Path, plan: BatchPlan) -> pd.DataFrame:
-    """A batch's scores.csv, checked: one valid row per (curve, estimator) of ``plan``."""
+    """A batch's scores.parquet, checked: one valid row per (curve, estimator) of ``plan``."""
     frame = read_batch(path, SCORE_COLUMNS)
     _check_keys(path, frame, plan.keys(plan.estimators), unique=True)
     _check_choice(path, frame, "status", STATUSES)
@@ -149,7 +118,7 @@ def read_scores(path: str | Path, plan: BatchPlan) -> pd.DataFrame:
 
 
 def read_predictions(path: str | Path, scores: pd.DataFrame) -> pd.DataFrame:
-    """A batch's predictions.csv, checked against its ``scores`` (from :func:`read_scores`):
+    """A batch's predictions.parquet, checked against its ``scores`` (from :func:`read_scores`):
     n_fit fit rows and n_test extrapolation rows for every fitted (curve, estimator)."""
     frame = read_batch(path, PREDICTION_COLUMNS)
     _check_choice(path, frame, "region", REGIONS)
@@ -170,7 +139,7 @@ def read_predictions(path: str | Path, scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_forecasts(path: str | Path, plan: BatchPlan) -> pd.DataFrame:
-    """A batch's forecasts.csv, checked: every (curve, forecast estimator) of ``plan`` with
+    """A batch's forecasts.parquet, checked: every (curve, forecast estimator) of ``plan`` with
     one row per target (``plan.scales`` × its last_x and ``plan.x``)."""
     frame = read_batch(path, FORECAST_COLUMNS)
     _check_choice(path, frame, "status", FORECAST_STATUSES)

@@ -72,8 +72,14 @@ def msce(levels_of_points: np.ndarray, levels: Sequence[float] = MSCE_LEVELS) ->
     if u.size == 0:
         return float("nan")
     grid = np.asarray(levels, dtype=float)
-    coverage = (u[:, None] <= grid[None, :]).mean(axis=0)
-    return float(np.mean((coverage - grid) ** 2))
+    return float(msce_of_coverage((u[:, None] <= grid[None, :]).mean(axis=0), levels))
+
+
+def msce_of_coverage(coverage: np.ndarray, levels: Sequence[float] = MSCE_LEVELS) -> np.ndarray:
+    """Mean over ``levels`` of (coverage − level)², along the last axis of ``coverage`` (the
+    share of points inside the central band of each level; one row per group)."""
+    gaps = np.ascontiguousarray(np.asarray(coverage, dtype=float) - np.asarray(levels, float))
+    return np.mean(gaps**2, axis=-1)
 
 
 def point_scores(
@@ -128,8 +134,7 @@ def calibration_from_sums(sums: pd.DataFrame, levels: Sequence[float] = LEVELS) 
     scores = [*map(coverage_column, levels), "log_lik", "log_lik_y"]
     table = total[scores].div(n, axis=0)
     below = total[[f"below_{i}" for i in range(len(MSCE_LEVELS))]].div(n, axis=0)
-    gaps = np.ascontiguousarray(below.to_numpy(float) - np.asarray(MSCE_LEVELS))
-    table["msce"] = np.mean(gaps**2, axis=1)  # as msce(): coverage per level minus the level
+    table["msce"] = msce_of_coverage(below.to_numpy(float))
     table["n"] = total["n"].astype(int)
     table["n_no_band"] = total["n_no_band"].astype(int)
     return table.reset_index()[calibration_columns(levels)]

@@ -253,6 +253,17 @@ def curve_to_frame(curve: Curve) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
+_CSV_OPTIONS = {
+    "keep_default_na": False,
+    "na_filter": False,
+    "skip_blank_lines": False,
+    "index_col": False,
+    "engine": "c",
+}
+"""pandas.read_csv options of every reading path (the detailed one and the lean, chunked
+one must parse a file alike)."""
+
+
 @dataclass
 class _Source:
     """One CSV file's decoded text and header, with a cached all-text parse for messages."""
@@ -317,15 +328,7 @@ class _Source:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             try:
-                return pd.read_csv(
-                    io.StringIO(self.text),
-                    dtype=dtype,
-                    keep_default_na=False,
-                    na_filter=False,
-                    skip_blank_lines=False,
-                    index_col=False,
-                    engine="c",
-                )
+                return pd.read_csv(io.StringIO(self.text), dtype=dtype, **_CSV_OPTIONS)
             except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
                 self._check_shape(strict=True)
                 raise self.error(f"cannot parse CSV: {exc}", row=_pandas_line(exc)) from None
@@ -567,15 +570,7 @@ def _read_lean(scan: _Scan, numbers: _Numbers) -> _Lean | None:
             warnings.simplefilter("error", pd.errors.ParserWarning)
             handle.seek(scan.start)
             reader = pd.read_csv(
-                handle,
-                dtype=numeric,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                index_col=False,
-                engine="c",
-                encoding="utf-8",
-                chunksize=_CHUNK_ROWS,
+                handle, dtype=numeric, encoding="utf-8", chunksize=_CHUNK_ROWS, **_CSV_OPTIONS
             )
             with reader:
                 for chunk in reader:

@@ -382,14 +382,20 @@ def batch_plans(wildcards):
     ]
 
 
+def dataset_curves(dataset):
+    """(batch record, slug, digest, (domain, task, model)) of every curve of ``dataset``."""
+    for batch in DATASETS[dataset]["batches"].values():
+        for (slug, digest), key in zip(batch["curves"].items(), batch["keys"]):
+            yield batch, slug, digest, tuple(key)
+
+
 def curve_source(dataset, key):
     """(raw files of the batch holding curve ``key`` = (domain, task, model), as ancient()
     inputs; the curve's digest), or ([], None) when the dataset lacks it: a rule reading one
     curve reruns exactly when that curve's points change."""
-    for batch in DATASETS[dataset]["batches"].values():
-        for (slug, digest), curve_key in zip(batch["curves"].items(), batch["keys"]):
-            if tuple(curve_key) == tuple(key):
-                return [ancient(path) for path in batch["files"]], digest
+    for batch, _, digest, curve_key in dataset_curves(dataset):
+        if curve_key == tuple(key):
+            return [ancient(path) for path in batch["files"]], digest
     return [], None
 
 
@@ -398,11 +404,10 @@ def domain_source(dataset, domain):
     one digest of those curves): a rule reading one domain reruns exactly when its curves
     change, not when another domain's curve in the same file does."""
     files, digests = set(), []
-    for batch in DATASETS[dataset]["batches"].values():
-        for (slug, digest), key in zip(batch["curves"].items(), batch["keys"]):
-            if domain is None or key[0] == domain:
-                files.update(batch["files"])
-                digests.append(f"{slug} {digest}")
+    for batch, slug, digest, key in dataset_curves(dataset):
+        if domain is None or key[0] == domain:
+            files.update(batch["files"])
+            digests.append(f"{slug} {digest}")
     paths = [ancient(path) for path in DATASETS[dataset]["paths"] if path in files]
     return paths, hashlib.sha256("\n".join(sorted(digests)).encode("utf-8")).hexdigest()
 
