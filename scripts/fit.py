@@ -1,7 +1,9 @@
-"""Rule fit (and fit_protocol): fit every configured estimator to every curve of one batch,
-score and predict; with a ``forecasts`` output, also forecast the batch's curves."""
+"""Rule fit: fit every configured estimator to every curve of one batch, score and predict,
+forecast the batch's curves, and refit them under each protocol of ``params.protocols`` (a
+paper dataset's; none for another dataset) into ``<output.protocols>/<name>/``."""
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from _rulekit import (
@@ -59,20 +61,34 @@ def write_batch(frame: Any, order: list[str], path: str) -> None:
     write_parquet_atomic(typed(sorted_rows(frame, order)), path)
 
 
+def fit_and_write(
+    curves: list[Curve], estimators: dict, bands: BandSettings, scores_path: Any,
+    predictions_path: Any, label: str = "",
+) -> None:  # fmt: skip
+    """Fit ``estimators`` to ``curves``, write the scores and predictions, log the outcome."""
+    log(f"{label}{len(curves)} curves x {len(estimators)} estimators: {', '.join(estimators)}")
+    scores, predictions = fit_curves(curves, estimators, bands)
+    write_batch(scores, SCORE_ORDER, scores_path)
+    write_batch(predictions, PREDICTION_ORDER, predictions_path)
+    log(f"{label}status counts: {dict(sorted(Counter(scores['status']).items()))}")
+    for row in scores[scores["status"] == "failed"].itertuples():
+        log(f"{label}failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: "
+            f"{row.error}")  # fmt: skip
+    log(f"{label}fit CPU seconds: {scores['fit_seconds'].sum():.3f}")
+
+
 def main(smk: Any) -> None:
     curves = batch_curves(smk)
-    estimators = smk.params.estimators
-    log(f"{len(curves)} curves x {len(estimators)} estimators: {', '.join(estimators)}")
     bands = BandSettings.from_config(smk.params.uncertainty)
-    scores, predictions = fit_curves(curves, estimators, bands)
-    write_batch(scores, SCORE_ORDER, smk.output.scores)
-    write_batch(predictions, PREDICTION_ORDER, smk.output.predictions)
-    log(f"status counts: {dict(sorted(Counter(scores['status']).items()))}")
-    for row in scores[scores["status"] == "failed"].itertuples():
-        log(f"failed: {row.domain} / {row.task} / {row.model} / {row.estimator}: {row.error}")
-    log(f"fit CPU seconds: {scores['fit_seconds'].sum():.3f}")
-    if hasattr(smk.output, "forecasts"):  # rule fit; fit_protocol has none
-        forecast(smk, curves, bands)
+    out = smk.output
+    fit_and_write(curves, smk.params.estimators, bands, out.scores, out.predictions)
+    forecast(smk, curves, bands)
+    for name, estimators in dict(smk.params.protocols).items():
+        folder = Path(out.protocols) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        fit_and_write(curves, estimators, bands, folder / "scores.parquet",
+                      folder / "predictions.parquet", label=f"protocol {name}: ")  # fmt: skip
+    Path(out.protocols).mkdir(parents=True, exist_ok=True)  # empty without protocols
 
 
 if __name__ == "__main__":

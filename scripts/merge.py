@@ -1,9 +1,10 @@
 """Rules merge and merge_protocol: check every batch file against the rows it owes, then
 merge the per-batch scores (and forecasts) of a dataset into sorted CSV files and stream the
-predictions into one Parquet file, one batch in memory at a time. merge_protocol has no
-forecasts."""
+predictions into one Parquet file, one batch in memory at a time. merge_protocol reads one
+protocol's files from each batch's protocols/<name>/ folder; it has no forecasts."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,11 +15,21 @@ from scalinglaws.errors import ScalingLawsError
 from scalinglaws.io import write_csv_atomic, write_parquet_parts
 
 
+def batch_files(smk: Any) -> tuple[list, list, list]:
+    """Per batch, its (scores, predictions, forecasts or None) files."""
+    if hasattr(smk.input, "protocols"):  # merge_protocol: protocols/<name>/ of every batch
+        folders = [Path(folder) / smk.wildcards.protocol for folder in smk.input.protocols]
+        return (
+            [folder / "scores.parquet" for folder in folders],
+            [folder / "predictions.parquet" for folder in folders],
+            [None] * len(folders),
+        )
+    return list(smk.input.scores), list(smk.input.predictions), list(smk.input.forecasts)
+
+
 def checked_batches(smk: Any) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]]:
     """Per batch, its checked (scores, predictions, forecasts or None), one at a time."""
-    plans = smk.params.plans
-    forecasts = smk.input.forecasts if hasattr(smk.input, "forecasts") else [None] * len(plans)
-    inputs = zip(smk.input.scores, smk.input.predictions, forecasts, plans, strict=True)
+    inputs = zip(*batch_files(smk), smk.params.plans, strict=True)
     for scores_path, predictions_path, forecasts_path, plan in inputs:
         plan = BatchPlan(**plan)
         scores = read_scores(scores_path, plan)
@@ -46,7 +57,7 @@ def main(smk: Any) -> None:
             "files are from different runs; rebuild them with: snakemake --forcerun fit"
         )
     write_csv_atomic(scores, smk.output.scores)
-    log(f"{len(smk.input.scores)} batches: {len(scores)} scores, {n_predictions} predictions")
+    log(f"{len(smk.params.plans)} batches: {len(scores)} scores, {n_predictions} predictions")
     if hasattr(smk.output, "forecasts"):
         forecasts = sorted_rows(pd.concat(forecasts, ignore_index=True), FORECAST_ORDER)
         write_csv_atomic(forecasts, smk.output.forecasts)

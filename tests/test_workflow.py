@@ -127,7 +127,7 @@ def test_changing_one_curve_reruns_only_its_batch(second_run: Path) -> None:
     # other batch is refitted.
     assert {"all", "ingest", "merge", "rankings"} <= {rule for rule, _ in jobs}, jobs
     # The batch's other per-curve jobs rerun with it, no other batch's.
-    for rule in ("curve_figures", "compare"):
+    for rule in ("batch_figures",):
         assert [w for r, w in jobs if r == rule] == fits, jobs
 
 

@@ -6,7 +6,7 @@ input stops the run before any job starts, with the library's message (file, row
 
 Incremental reruns: the curves of each batch are written to
 results/<dataset>/batches/<b>/curves.csv here, and only when one of them changed
-(write_batch_inputs). The batch jobs (fit, fit_protocol, compare, curve_figures) read that file,
+(write_batch_inputs). The batch jobs (fit, batch_figures) read that file,
 so editing one curve reruns one batch's jobs and then the aggregates.
 """
 
@@ -296,6 +296,15 @@ wildcard_constraints:
 PAPER_DATASETS = sorted(name for name in DATASETS if config["datasets"][name].get("paper"))
 PAPER_DATASET = "|".join(re.escape(name) for name in PAPER_DATASETS) or "(?!)"
 
+
+def batch_protocols(wildcards):
+    """Per protocol name, its estimator entries, for a paper dataset (`paper: true`); none
+    for another dataset (the protocols are the paper's; protocols.smk)."""
+    if wildcards.dataset not in PAPER_DATASETS:
+        return {}
+    return {name: protocol_estimators(name) for name in sorted(PROTOCOLS)}
+
+
 # Per-dataset targets added by later .smk files; each appends path patterns with a {dataset}
 # wildcard. `rule all` asks for EXTRA_TARGETS for every dataset (figures, comparisons, ...)
 # and for PAPER_TARGETS (the paper's figures and tables) for the paper datasets.
@@ -349,10 +358,10 @@ BATCH_INPUT = "results/{dataset}/batches/{batch}/curves.csv"
 """The rows of one batch's curves, written at parse time (write_batch_inputs)."""
 
 
-def batch_outputs(kind):
-    """Input function: one per-batch file ``kind`` (e.g. "scores.parquet", or
-    "protocols/paper/scores.parquet"; ".parquet" added when no suffix) per batch."""
-    name = kind if Path(kind).suffix else f"{kind}.parquet"
+def batch_outputs(kind, folder=False):
+    """Input function: one per-batch file ``kind`` (e.g. "scores.parquet"; ".parquet" added
+    when no suffix), or with ``folder`` one per-batch directory ``kind``, per batch."""
+    name = kind if folder or Path(kind).suffix else f"{kind}.parquet"
 
     def inputs(wildcards):
         batches = sorted(DATASETS[wildcards.dataset]["batches"])

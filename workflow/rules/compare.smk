@@ -39,20 +39,28 @@ EXTRA_TARGETS.extend(
         "results/{dataset}/figures/joint_law_contours.pdf",
     ]
 )
-BATCH_TARGETS.append("results/{dataset}/figures/comparisons/{batch}")
+BATCH_TARGETS.extend(
+    [
+        "results/{dataset}/figures/comparisons/{batch}",
+        "results/{dataset}/figures/curves/{batch}",
+    ]
+)
 
 
-rule compare:
-    """Every same-task pair of one batch compared by its fitted laws at the target scales
-    (the models of a task share a batch), with one figure per compared task."""
+rule batch_figures:
+    """One batch's figures in one job: every same-task pair compared by its fitted laws at the
+    target scales (the models of a task share a batch), with the comparison tables and one
+    figure per compared task, then one figure per curve (Appendix A.3 format), named
+    domain_task_model."""
     input:
         curves=BATCH_INPUT,
         scores="results/{dataset}/batches/{batch}/scores.parquet",
+        predictions="results/{dataset}/batches/{batch}/predictions.parquet",
     output:
         comparisons="results/{dataset}/batches/{batch}/comparisons.csv",
         checks="results/{dataset}/batches/{batch}/comparison_checks.csv",
         notes="results/{dataset}/batches/{batch}/comparison_notes.txt",
-        figures=report(
+        comparison_figures=report(
             directory("results/{dataset}/figures/comparisons/{batch}"),
             patterns=["{task}.png"],
             caption="../report/comparisons.rst",
@@ -60,24 +68,35 @@ rule compare:
             subcategory="Figures",
             labels={"dataset": "{dataset}", "figure": "{task}"},
         ),
+        curve_figures=report(
+            directory("results/{dataset}/figures/curves/{batch}"),
+            patterns=["{slug}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+            subcategory="Curves",
+            labels={"dataset": "{dataset}", "figure": "{slug}"},
+        ),
     log:
-        "logs/{dataset}/comparisons/{batch}.log",
+        "logs/{dataset}/figures/batches/{batch}.log",
     conda:
         "../../envs/scalinglaws.yaml"
     threads: 1
     resources:
         mem_mb=1024,
-        runtime=10,
+        runtime=30,
     params:
         estimator=COMPARISON_ESTIMATOR,
         scales=COMPARISONS["scales"],
         replicates=COMPARISONS["replicates"],
         seed=COMPARISONS["seed"],
-        formats=config["figures"]["formats"]["comparisons"],
-        axis_labels=lambda wildcards: config["figures"]["axis_labels"].get(wildcards.dataset) or {},
-        code=library_code("comparisons.py", "uncertainty.py", "bands.py", "plots", "estimators"),
+        comparison_formats=FORMATS["comparisons"],
+        curve_formats=FORMATS["curves"],
+        axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
+        code=library_code(
+            "comparisons.py", "uncertainty.py", "bands.py", "curves.py", "plots", "estimators"
+        ),
     script:
-        "../../scripts/compare.py"
+        "../../scripts/batch_figures.py"
 
 
 rule comparisons:

@@ -1,7 +1,7 @@
-# Figures of the paper (section 4 of the notes), for the paper datasets (`paper: true`), and
-# one fitted-curve figure per curve, for every dataset, drawn per batch: editing one curve
-# redraws its batch only. A paper figure the dataset cannot support is written as a "not
-# applicable" note (see scripts/figures.py).
+# Figures of the paper (section 4 of the notes), for the paper datasets (`paper: true`). A paper
+# figure the dataset cannot support is written as a "not applicable" note (see
+# scripts/figures.py). The per-curve figures are drawn per batch, with the comparisons (rule
+# batch_figures in compare.smk): editing one curve redraws its batch only.
 
 FIGURES = ["fig1_top", "fig1_bottom", "fig5", "fig6", "fig7", "fig8", "fig9"]
 FORMATS = config["figures"]["formats"]
@@ -9,7 +9,6 @@ FORMATS = config["figures"]["formats"]
 PAPER_TARGETS.extend(
     f"results/{{dataset}}/figures/{name}.{ext}" for name in FIGURES for ext in FORMATS["paper"]
 )
-BATCH_TARGETS.append("results/{dataset}/figures/curves/{batch}")
 
 
 FIGURE_CODE = library_code("plots", "paper/plots", "curves.py", "estimators")
@@ -55,36 +54,6 @@ rule paper_figures:
     params:
         figures=FIGURES,
         formats=FORMATS["paper"],
-        code=FIGURE_CODE,
-        axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
-    script:
-        "../../scripts/figures.py"
-
-
-rule curve_figures:
-    """One figure per curve of one batch (Appendix A.3 format), named domain_task_model."""
-    input:
-        scores="results/{dataset}/batches/{batch}/scores.parquet",
-        predictions="results/{dataset}/batches/{batch}/predictions.parquet",
-    output:
-        directory=report(
-            directory("results/{dataset}/figures/curves/{batch}"),
-            patterns=["{slug}.png"],
-            caption="../report/figures.rst",
-            category="Figures",
-            subcategory="Curves",
-            labels={"dataset": "{dataset}", "figure": "{slug}"},
-        ),
-    log:
-        "logs/{dataset}/figures/curves/{batch}.log",
-    conda:
-        "../../envs/scalinglaws.yaml"
-    threads: 1
-    resources:
-        mem_mb=1024,
-        runtime=30,
-    params:
-        formats=FORMATS["curves"],
         code=FIGURE_CODE,
         axis_labels=lambda wildcards: AXIS_LABELS.get(wildcards.dataset) or {},
     script:

@@ -9,14 +9,16 @@ FIT_CODE = library_code(
 )
 """Digest of the library code behind a fit job (its results change when this code does)."""
 FORECAST_CODE = library_code("api.py", "forecasting.py")
-"""Digest of the code behind the forecasts, which only rule fit makes (not fit_protocol)."""
+"""Digest of the code behind the forecasts."""
 IO_CODE = library_code("batches.py", "io.py")
 """Digest of the code writing the batch files (their format and column types)."""
 
 
 rule fit:
-    """Fit every configured estimator to every curve of one batch, score the extrapolation
-    and forecast (config `forecast`; in this job, to spare a Python start-up per batch).
+    """Fit every configured estimator to every curve of one batch, score the extrapolation,
+    forecast (config `forecast`) and, for a paper dataset, refit the curves under each
+    protocol of config `protocols` into protocols/<name>/ (all in this job, to spare a
+    Python start-up per batch).
 
     The job reads its batch's curves (results/<dataset>/batches/<b>/curves.csv, written at
     parse time and only when one of its curves changed, so editing one curve reruns one
@@ -31,10 +33,12 @@ rule fit:
         scores="results/{dataset}/batches/{batch}/scores.parquet",
         predictions="results/{dataset}/batches/{batch}/predictions.parquet",
         forecasts="results/{dataset}/batches/{batch}/forecasts.parquet",
+        protocols=directory("results/{dataset}/batches/{batch}/protocols"),
     log:
         "logs/{dataset}/fit/{batch}.log",
     benchmark:
         "benchmarks/out/{dataset}/fit/{batch}.tsv"
+    priority: 10  # every fit before any figure: the tables come first
     conda:
         "../../envs/scalinglaws.yaml"
     threads: 1
@@ -46,6 +50,7 @@ rule fit:
         estimators=batch_estimators,
         uncertainty=config["uncertainty"],
         forecast=FORECAST,
+        protocols=batch_protocols,
         code=f"{FIT_CODE} {FORECAST_CODE} {IO_CODE}",
     script:
         "../../scripts/fit.py"

@@ -95,24 +95,34 @@ def m4_law(params: dict[str, float], x: np.ndarray) -> np.ndarray:
 
 
 def _solve_excess(power: np.ndarray, span: float, alpha: float) -> np.ndarray:
-    """Root in [0, span] of φ(w) = w − power·(span − w)^α (increasing), by safeguarded Newton."""
-    power, span = np.broadcast_arrays(power, span)
-    low = np.zeros_like(power)
-    high = span.astype(float)
+    """Root in [0, span] of φ(w) = w − power·(span − w)^α (increasing), by safeguarded Newton.
+
+    Elementwise: an element stops at the first step that moves it by at most 4 ulps of its
+    span (or leaves the finite numbers: invalid parameters give NaN), so its root depends on
+    its own (power, span, α) only, not on the elements solved with it.
+    """
+    power, span, alpha = np.broadcast_arrays(power, span, alpha)
+    shape = power.shape
+    power, span, alpha = (np.asarray(a, dtype=float).ravel() for a in (power, span, alpha))
+    low, high = np.zeros_like(power), span.copy()
     w = np.minimum(power * span**alpha, span) * 0.5 + 0.25 * span
+    root = w.copy()
+    todo = np.arange(w.size)
     for _ in range(200):
-        value = w - power * (span - w) ** alpha
+        rest = span - w
+        value = w - power * rest**alpha
         low = np.where(value < 0, w, low)
         high = np.where(value > 0, w, high)
-        slope = 1.0 + alpha * power * (span - w) ** (alpha - 1.0)
-        newton = w - value / slope
+        newton = w - value / (1.0 + alpha * power * rest ** (alpha - 1.0))
         inside = (newton >= low) & (newton <= high)  # a step below one ulp stays put
         w_next = np.where(inside, newton, 0.5 * (low + high))
-        settled = np.abs(w_next - w) <= 4 * np.finfo(float).eps * span
-        if np.all(settled | ~np.isfinite(w_next)):  # NaN (invalid parameters) stays NaN
-            return w_next
-        w = w_next
-    return w
+        root[todo] = w_next
+        going = (np.abs(w_next - w) > 4 * np.finfo(float).eps * span) & np.isfinite(w_next)
+        if not going.any():
+            break
+        todo, w, low, high = todo[going], w_next[going], low[going], high[going]
+        power, span, alpha = power[going], span[going], alpha[going]
+    return root.reshape(shape)
 
 
 class M4(Estimator):
