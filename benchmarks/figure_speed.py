@@ -12,7 +12,7 @@ paper figure is drawn ``--repeat`` times a process. The best time is kept (the m
 shared). Printed, old / new / ratio (old ÷ new):
 
 1. Per figure (the seven paper figures of rule ``figure`` and the mean of N per-curve figures
-   of rule ``curve_figures``): CPU seconds (``time.process_time``) to build the figure, to
+   of rule ``batch_figures``): CPU seconds (``time.process_time``) to build the figure, to
    write its PNG and to write its PDF, in a warm process (fonts loaded).
 2. The gallery, ``curve_figures`` on N curves (evenly spread over the sorted curves; 0: all)
    with one worker: seconds per curve, PNG + PDF, and PNG only (the baseline cannot write

@@ -131,6 +131,28 @@ def test_fitted_m4_prediction_solves_implicit_equation() -> None:
     assert _implicit_misfit(result.params, x, result.predict(x)) < 1e-10
 
 
+def test_m4_prediction_of_a_point_does_not_depend_on_the_others() -> None:
+    # Many parameter sets at once (as the bootstrap evaluates them): every element is solved
+    # on its own, bit for bit the same alone or with others (some settle in a few Newton
+    # steps, others take dozens; one set is the M2 limit α ≈ 0).
+    rng = np.random.default_rng(3)
+    sets = {
+        "beta": rng.uniform(1.0, 50.0, (30, 1)),
+        "c": -rng.uniform(0.1, 0.6, (30, 1)),
+        "alpha": rng.uniform(0.0, 3.0, (30, 1)),
+        "err_inf": rng.uniform(0.0, 0.3, (30, 1)),
+        "err_0": rng.uniform(1.0, 3.0, (30, 1)),
+    }
+    sets["alpha"][4] = 0.5 * ALPHA_ZERO
+    x = np.geomspace(1e3, 1e10, 25)
+    together = m4_law(sets, x)
+    assert np.isfinite(together).all()
+    for row in (0, 4, 7, 29):
+        alone = {name: float(value[row, 0]) for name, value in sets.items()}
+        np.testing.assert_array_equal(m4_law(alone, x), together[row])
+        np.testing.assert_array_equal(m4_law(alone, x[5:6]), together[row, 5:6])
+
+
 @pytest.mark.parametrize("alpha", [0.0, 0.5 * ALPHA_ZERO, -0.5 * ALPHA_ZERO])
 def test_m4_prediction_is_m2_for_negligible_alpha(alpha: float) -> None:
     params = {"beta": 30.0, "c": -0.35, "alpha": alpha, "err_inf": 0.2, "err_0": 1.0}

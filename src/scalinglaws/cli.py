@@ -194,10 +194,10 @@ def run_forecast(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def write_plots(fits: Sequence[Any], folder: Path, level: float) -> list[Path]:
-    """One PNG per curve (one panel per estimator) in ``folder``, named domain_task_model."""
-    from matplotlib.figure import Figure
-
+    """One PNG per curve (one panel per estimator) in ``folder``, named domain_task_model, in
+    the workflow's figure theme (scalinglaws.plots.theme)."""
     from scalinglaws.curves import file_names
+    from scalinglaws.plots.theme import figure, save
 
     folder.mkdir(parents=True, exist_ok=True)
     by_curve: dict[Any, list[Any]] = {}
@@ -206,20 +206,17 @@ def write_plots(fits: Sequence[Any], folder: Path, level: float) -> list[Path]:
     written, names = [], file_names(by_curve)
     for key, group in by_curve.items():
         width = 4.5 * len(group)
-        fig = Figure(figsize=(width, 3.6))  # fixed margins (in inches): faster than a layout
-        fig.subplots_adjust(left=1.0 / width, right=1 - 0.15 / width, bottom=0.14, top=0.85,
-                            wspace=0.35)  # fmt: skip
-        for ax, cf in zip(fig.subplots(1, len(group), squeeze=False)[0], group, strict=True):
+        fig, axes = figure(1, len(group), figsize=(width, 3.6), squeeze=False, layout=None)
+        fig.subplots_adjust(left=1.0 / width, right=1 - 0.15 / width, bottom=0.16, top=0.82,
+                            wspace=0.35)  # fixed margins (in inches): faster than a layout
+        for ax, cf in zip(axes[0], group, strict=True):
             if cf.fit is None:
                 ax.set_axis_off()
-                ax.set_title(f"{key.label}\n{cf.estimator}", fontsize="small")
                 ax.text(0.5, 0.5, f"fit failed:\n{cf.error}", ha="center", wrap=True)
             else:
                 cf.fit.plot(ax=ax, level=level)
-                ax.set_title(f"{key.label}\n{cf.estimator}", fontsize="small")
-        path = folder / f"{names[key]}.png"
-        fig.savefig(path, dpi=120)
-        written.append(path)
+            ax.set_title(f"{key.label}\n{cf.estimator}", fontsize="small")
+        written += save(fig, folder / names[key], ["png"])
     return written
 
 

@@ -142,7 +142,7 @@ def curve_digest(curve):
 def digest_of(batch):
     """One digest over the curves of a batch: changes exactly when one of them changes."""
     curves = batch["curves"]
-    text = "\n".join(f"{slug} {curves[slug]}" for slug in sorted(curves))
+    text = "\n".join(f"{slug} {curves[slug][0]}" for slug in sorted(curves))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -162,10 +162,10 @@ def load_dataset(name, entry):
     for curve in curves:
         batch = batches.setdefault(
             batch_of[(curve.key.domain, curve.key.task)],
-            {"curves": {}, "keys": [], "domains": set()},
+            {"curves": {}, "domains": set()},  # curves: slug -> (digest, key)
         )
-        batch["curves"][curve.key.slug] = curve_digest(curve)
-        batch["keys"].append([curve.key.domain, curve.key.task, curve.key.model])
+        key = (curve.key.domain, curve.key.task, curve.key.model)
+        batch["curves"][curve.key.slug] = (curve_digest(curve), key)
         batch["domains"].add(curve.key.domain)
     rows_of = batch_rows(table, batch_of)
     source_codes, source_names = pd.factorize(table[SOURCE])
@@ -381,7 +381,7 @@ def batch_plans(wildcards):
     batches = DATASETS[wildcards.dataset]["batches"]
     return [
         {
-            "curves": sorted(batches[batch]["keys"]),
+            "curves": sorted([*key] for _, key in batches[batch]["curves"].values()),
             "estimators": list(config["estimators"]),
             "forecast_estimators": FORECAST["estimators"],
             "scales": FORECAST["scales"],
@@ -394,8 +394,8 @@ def batch_plans(wildcards):
 def dataset_curves(dataset):
     """(batch record, slug, digest, (domain, task, model)) of every curve of ``dataset``."""
     for batch in DATASETS[dataset]["batches"].values():
-        for (slug, digest), key in zip(batch["curves"].items(), batch["keys"]):
-            yield batch, slug, digest, tuple(key)
+        for slug, (digest, key) in batch["curves"].items():
+            yield batch, slug, digest, key
 
 
 def curve_source(dataset, key):

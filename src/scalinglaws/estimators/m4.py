@@ -98,8 +98,8 @@ def _solve_excess(power: np.ndarray, span: float, alpha: float) -> np.ndarray:
     """Root in [0, span] of φ(w) = w − power·(span − w)^α (increasing), by safeguarded Newton.
 
     Elementwise: an element stops at the first step that moves it by at most 4 ulps of its
-    span (or leaves the finite numbers: invalid parameters give NaN), so its root depends on
-    its own (power, span, α) only, not on the elements solved with it.
+    span (or to a non-finite value), so its root depends on its own (power, span, α) only,
+    not on the elements solved with it.
     """
     power, span, alpha = np.broadcast_arrays(power, span, alpha)
     shape = power.shape
