@@ -13,6 +13,7 @@ Standard library, numpy/pandas and psutil (a Snakemake dependency) only.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import io
@@ -38,6 +39,17 @@ OUT = ROOT / "benchmarks" / "out"
 
 class BenchmarkError(Exception):
     """A benchmark cannot go on; its message says why (printed without a traceback)."""
+
+
+def workflow_options(parser: argparse.ArgumentParser, name: str) -> None:
+    """The options of every script here that runs the workflow in a temporary copy: --repo,
+    --head, --cores, --snakemake, --keep and --out (default OUT/``name``)."""
+    parser.add_argument("--repo", type=Path, default=ROOT, help="workflow repository to copy")
+    parser.add_argument("--head", action="store_true", help="copy HEAD, not the working tree")
+    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores")
+    parser.add_argument("--snakemake", default=None, help="snakemake executable (default: venv's)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument("--out", type=Path, default=OUT / name, help="report folder")
 
 
 def default_snakemake() -> str:

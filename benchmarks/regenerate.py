@@ -212,18 +212,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Time a cold run of the workflow and its rerun after editing one Loss value.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--repo", type=Path, default=h.ROOT, help="workflow repository to copy")
-    parser.add_argument("--head", action="store_true", help="copy HEAD, not the working tree")
-    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores")
+    h.workflow_options(parser, NAME)
     parser.add_argument("--data", default="data/benchmark/*.csv", help="dataset CSV glob")
     parser.add_argument("--domain", default="NMT", help="domain of the edited curve")
     parser.add_argument("--task", default=None, help="task of the edited curve (default: first)")
     parser.add_argument("--model", default=None, help="model of the edited curve (default: first)")
     parser.add_argument("--row", type=int, default=0, help="which Training = 1 point (0-based)")
     parser.add_argument("--factor", type=float, default=1.001, help="Loss multiplier")
-    parser.add_argument("--snakemake", default=None, help="snakemake executable (default: venv's)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--out", type=Path, default=h.OUT / NAME, help="report folder")
     args = parser.parse_args(argv)
     if args.cores < 1:
         parser.error("--cores must be at least 1")

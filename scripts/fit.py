@@ -83,12 +83,11 @@ def main(smk: Any) -> None:
     out = smk.output
     fit_and_write(curves, smk.params.estimators, bands, out.scores, out.predictions)
     forecast(smk, curves, bands)
+    Path(out.protocols).mkdir(parents=True, exist_ok=True)  # stays empty without protocols
     for name, estimators in dict(smk.params.protocols).items():
-        folder = Path(out.protocols) / name
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(out.protocols) / name  # the writes below create it (atomic_path)
         fit_and_write(curves, estimators, bands, folder / "scores.parquet",
                       folder / "predictions.parquet", label=f"protocol {name}: ")  # fmt: skip
-    Path(out.protocols).mkdir(parents=True, exist_ok=True)  # empty without protocols
 
 
 if __name__ == "__main__":

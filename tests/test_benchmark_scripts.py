@@ -6,41 +6,31 @@ piece of Snakemake 9 output, the process labels, the CSV edit and the batch comp
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
+from workflow_helpers import benchmark_module
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = ["Domain", "Task", "Model"]
 
 
-def _benchmark_module(name: str) -> ModuleType:
-    """A script of benchmarks/ loaded as a module (its directory on sys.path for _harness)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
-
-
 @pytest.fixture(scope="module")
 def scale() -> ModuleType:
-    return _benchmark_module("scale")
+    return benchmark_module("scale")
 
 
 @pytest.fixture(scope="module")
 def harness() -> ModuleType:
-    return _benchmark_module("_harness")
+    return benchmark_module("_harness")
 
 
 @pytest.fixture(scope="module")
 def regenerate() -> ModuleType:
-    return _benchmark_module("regenerate")
+    return benchmark_module("regenerate")
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,13 @@ poison test (Training=0 values changed, fits bit-identical) on real benchmark an
 from __future__ import annotations
 
 import glob
-import importlib
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 import yaml
+from workflow_helpers import benchmark_module
 
 from scalinglaws.bands import BandSettings, predictive
 from scalinglaws.curves import Curve, read_curves
@@ -136,17 +134,8 @@ def test_fit_never_reads_the_extrapolation_points(curve: Curve) -> None:
         assert np.array_equal(clean[column].to_numpy(), poisoned[column].to_numpy()), column
 
 
-def _benchmark_module(name: str) -> ModuleType:
-    """A script of benchmarks/ loaded as a module (its directory on sys.path for its imports)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
-
-
 def test_backtest_curves_hold_out_late_fit_points_and_drop_training_0() -> None:
-    families = _benchmark_module("families")
+    families = benchmark_module("families")
     curve = _real_curves()[-1]  # a PYTHIA curve: 5 fit points, 12 test points
     cut = families.backtest_curve(curve)
     assert cut.n_fit == 4 and cut.n_test == 1
@@ -156,7 +145,7 @@ def test_backtest_curves_hold_out_late_fit_points_and_drop_training_0() -> None:
 
 
 def test_learnt_weights_find_the_member_that_predicts_the_held_out_points() -> None:
-    learn = _benchmark_module("stack_weights")
+    learn = benchmark_module("stack_weights")
     log_y = np.log([0.5, 0.4])
     # Every member over-predicts, M4 the least: any mixture is further off than M4 alone.
     logs = np.log(np.array([[0.6, 0.5], [0.7, 0.6], [0.51, 0.41], [0.9, 0.9]]))

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests that run the Snakemake workflow on the tiny dataset in .test/.
+"""Helpers shared by the tests that run the Snakemake workflow on the tiny dataset in .test/,
+and by those that load a script of benchmarks/ (:func:`benchmark_module`).
 
 They run Snakemake through its command line, as a user would (the Python API changes between
 Snakemake versions), each in a temporary copy of .test/.
@@ -6,10 +7,12 @@ Snakemake versions), each in a temporary copy of .test/.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -50,3 +53,13 @@ def fresh_copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     shutil.copy2(TEST_DIR / "config.yaml", workdir / "config.yaml")
     shutil.copytree(TEST_DIR / "data", workdir / "data")
     return workdir
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """A script of benchmarks/ loaded as a module (its directory on sys.path for its imports,
+    e.g. _harness)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
