@@ -6,13 +6,13 @@ from typing import Any
 import pandas as pd
 from _rulekit import log, log_to_file
 
-from scalinglaws.curves import COLUMNS, curve_to_frame, curves_from_table, read_tables
+from scalinglaws.curves import COLUMNS, curve_to_frame, read_curves
 from scalinglaws.io import write_csv_atomic
 
 
 def main(smk: Any) -> None:
     paths = list(smk.input.tables)
-    curves = curves_from_table(read_tables(paths))
+    curves = read_curves(paths)
     curves = sorted(curves, key=lambda c: (c.key.domain, c.key.task, c.key.model))
     frames = [curve_to_frame(curve) for curve in curves]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

@@ -18,6 +18,7 @@ from scalinglaws.curves import (
     curve_to_frame,
     curves_from_table,
     file_names,
+    read_curve_table,
     read_curves,
     read_table,
     read_tables,
@@ -231,6 +232,28 @@ def test_read_tables_concatenates_in_order(tmp_path: Path) -> None:
     assert table["_source"].tolist() == [str(a)] * 4 + [str(b)]
     assert table["_row"].tolist() == [2, 3, 4, 5, 2]
     assert [c.key.domain for c in read_curves([a, b])] == ["IC", "NMT"]
+
+
+def test_read_curve_table_maps_every_row_to_its_curve(tmp_path: Path) -> None:
+    # Rows of two curves interleaved, a third curve in a second file; keys out of order.
+    text = HEADER + "NMT,t,z,1,0.5,1\nIC,bird_5,m,1,0.9,1\nNMT,t,z,2,0.4,0\nIC,bird_5,m,2,0.8,1\n"
+    a, b = write(tmp_path, text, "a.csv"), write(tmp_path, HEADER + "BB,q,a,1,0.3,1\n", "b.csv")
+    read = read_curve_table([a, b])
+    assert read.curves == curves_from_table(read_tables([a, b])) == read_curves([a, b])
+    assert [c.key.domain for c in read.curves] == ["BB", "IC", "NMT"]
+    keys = [tuple(read.table[c].iloc[i] for c in ("Domain", "Task", "Model")) for i in range(5)]
+    mapped = [(k.domain, k.task, k.model) for k in (read.curves[i].key for i in read.row_curve)]
+    assert mapped == keys
+    assert read.row_curve.tolist() == [2, 1, 2, 1, 0]
+
+
+def test_read_curve_table_on_the_benchmark(benchmark: list[Curve]) -> None:
+    read = read_curve_table(BENCHMARK_FILES)
+    assert read.curves == benchmark
+    for i, curve in enumerate(read.curves):
+        rows = read.table[read.row_curve == i]
+        assert set(rows["Model"]) == {curve.key.model} and set(rows["Task"]) == {curve.key.task}
+        assert len(rows) >= curve.n_fit + curve.n_test  # repeated fit points collapse
 
 
 # --------------------------------------------------------------------------------------------

@@ -227,6 +227,27 @@ def curves_from_table(table: pd.DataFrame) -> list[Curve]:
     return _split_curves(table, codes, keys)
 
 
+@dataclass(frozen=True)
+class CurveTable:
+    """A validated table (:func:`read_tables`), its curves (:func:`curves_from_table`) and
+    ``row_curve``: for each row of ``table``, the index of its curve in ``curves``."""
+
+    table: pd.DataFrame
+    curves: list[Curve]
+    row_curve: np.ndarray
+
+
+def read_curve_table(paths: Iterable[PathArg]) -> CurveTable:
+    """:func:`read_tables` and :func:`curves_from_table` in one pass (the cross-row check
+    runs once), with each row's curve: what a caller needs to split the rows by curve without
+    grouping the table's text columns again (at 11 M rows that costs 0.6 GB)."""
+    table = _concat(paths)
+    codes, keys = _curve_codes(table)
+    _check_conflicts(table, codes)
+    curves, rank = _split_curves(table, codes, keys), _key_ranks(keys)
+    return CurveTable(table, curves, rank[codes])
+
+
 def read_curves(paths: Iterable[PathArg]) -> list[Curve]:
     """:func:`read_tables` then :func:`curves_from_table` (the cross-row check runs once)."""
     return curves_from_table(_concat(paths))
@@ -960,7 +981,14 @@ def _split_curves(table: pd.DataFrame, codes: np.ndarray, keys: list[CurveKey]) 
     y = np.split(table[LOSS].to_numpy(dtype=np.float64)[order], bounds)
     fit = np.split(table[TRAINING].to_numpy()[order] == 1, bounds)
     curves = [_make_curve(*parts) for parts in zip(keys, x, y, fit, strict=True)]
-    return sorted(curves, key=lambda curve: curve.key)
+    return [curves[i] for i in np.argsort(_key_ranks(keys))]
+
+
+def _key_ranks(keys: list[CurveKey]) -> np.ndarray:
+    """Each key's position in the sorted order of ``keys`` (all distinct)."""
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    return ranks
 
 
 def _make_curve(key: CurveKey, x: np.ndarray, y: np.ndarray, fit: np.ndarray) -> Curve:

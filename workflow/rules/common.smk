@@ -31,11 +31,8 @@ import scalinglaws
 from scalinglaws.config_check import config_problem
 from scalinglaws.curves import (
     COLUMNS,
-    DOMAIN,
     SOURCE,
-    TASK,
-    curves_from_table,
-    read_tables,
+    read_curve_table,
 )
 from scalinglaws.errors import ScalingLawsError
 from scalinglaws.estimators import registry
@@ -147,13 +144,16 @@ def digest_of(batch):
 
 
 def load_dataset(name, entry):
-    """Files and batches of one dataset; bad input stops the run with the library's message."""
+    """Files and batches of one dataset; bad input stops the run with the library's message.
+
+    The table's rows are kept (as "pending", for write_all_batch_inputs) only when a batch's
+    input file is missing or out of date, and then only the columns written."""
     paths = dataset_files(name, entry["path"])
     try:
-        table = read_tables(paths)
-        curves = curves_from_table(table)
+        read = read_curve_table(paths)
     except ScalingLawsError as exc:
         fail(f"dataset {name!r} has bad input:\n{exc}")
+    curves = read.curves
     if not curves:
         fail(f"dataset {name!r} ({', '.join(paths)}) holds no curves")
     tasks = Counter((c.key.domain, c.key.task) for c in curves)
@@ -167,13 +167,15 @@ def load_dataset(name, entry):
         key = (curve.key.domain, curve.key.task, curve.key.model)
         batch["curves"][curve.key.slug] = (curve_digest(curve), key)
         batch["domains"].add(curve.key.domain)
-    rows_of = batch_rows(table, batch_of)
-    source_codes, source_names = pd.factorize(table[SOURCE])
+    rows_of = batch_rows(read, batch_of)
+    source_codes, source_names = pd.factorize(read.table[SOURCE])
     for batch_name, rows in rows_of.items():
         held = set(source_names[np.unique(source_codes[rows])])
         batches[batch_name]["files"] = [path for path in paths if path in held]
+    stale = {b: rows for b, rows in rows_of.items() if batch_input_stale(name, b, batches[b])}
     return {
-        "pending": (table, rows_of),  # written by write_all_batch_inputs, then dropped
+        # written by write_all_batch_inputs, then dropped
+        "pending": (read.table[list(COLUMNS)] if stale else None, stale),
         "paths": paths,
         "domains": sorted({c.key.domain for c in curves}),
         "batches": batches,
@@ -181,27 +183,37 @@ def load_dataset(name, entry):
     }
 
 
-def batch_rows(table, batch_of):
-    """{batch: the table's row positions of its curves, in file order}, from integer codes of
-    (Domain, Task) (no string per row: 11 M rows of 50,000 curves stay within memory)."""
-    domain_codes, domains = pd.factorize(table[DOMAIN])
-    task_codes, tasks = pd.factorize(table[TASK])
-    pairs, row_pair = np.unique(
-        domain_codes.astype(np.int64) * len(tasks) + task_codes, return_inverse=True
-    )
+def batch_rows(read, batch_of):
+    """{batch: the table's row positions of its curves, in file order}, from each row's curve
+    (``read.row_curve``: no grouping of text per row, 11 M rows of 50,000 curves stay within
+    memory)."""
     names = sorted(set(batch_of.values()))
     index = {batch: i for i, batch in enumerate(names)}
-    pair_batch = np.array(
-        [index[batch_of[(domains[p // len(tasks)], tasks[p % len(tasks)])]] for p in pairs]
+    curve_batch = np.array(
+        [index[batch_of[(c.key.domain, c.key.task)]] for c in read.curves], dtype=np.int64
     )
-    row_batch = pair_batch[row_pair]
+    row_batch = curve_batch[read.row_curve]
     order = np.argsort(row_batch, kind="stable")
     bounds = np.searchsorted(row_batch[order], np.arange(len(names) + 1))
     return {batch: order[bounds[i] : bounds[i + 1]] for i, batch in enumerate(names)}
 
 
+def batch_input_files(name, batch_name):
+    """A batch's input (curves.csv) and the digest of its curves beside it (curves.sha256)."""
+    folder = Path("results") / name / "batches" / batch_name
+    return folder / "curves.csv", folder / "curves.sha256"
+
+
+def batch_input_stale(name, batch_name, batch):
+    """Whether the batch's curves.csv is missing or holds other curves than ``batch``'s."""
+    curves_file, stamp = batch_input_files(name, batch_name)
+    fresh = curves_file.exists() and stamp.exists() and stamp.read_text() == digest_of(batch)
+    return not fresh
+
+
 def write_batch_inputs(name, table, rows_of, batches):
-    """Each batch's rows of the validated raw table, as results/<name>/batches/<b>/curves.csv.
+    """The given batches' rows of the validated raw table (``rows_of``: the stale batches,
+    see batch_input_stale), as results/<name>/batches/<b>/curves.csv.
 
     Written here, at parse time, and only when the batch's curves changed (their digest is
     kept in curves.sha256 beside it): a batch's jobs read this file, so editing one curve
@@ -209,13 +221,9 @@ def write_batch_inputs(name, table, rows_of, batches):
     raw file (at 50,000 curves, hundreds of MB).
     """
     for batch_name, rows in rows_of.items():
-        folder = Path("results") / name / "batches" / batch_name
-        digest = digest_of(batches[batch_name])
-        stamp, curves_file = folder / "curves.sha256", folder / "curves.csv"
-        if curves_file.exists() and stamp.exists() and stamp.read_text() == digest:
-            continue
-        write_csv_atomic(table.iloc[rows][list(COLUMNS)], curves_file)
-        write_text_atomic(stamp, digest)
+        curves_file, stamp = batch_input_files(name, batch_name)
+        write_csv_atomic(table.iloc[rows], curves_file)
+        write_text_atomic(stamp, digest_of(batches[batch_name]))
 
 
 def write_all_batch_inputs():
