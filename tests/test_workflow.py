@@ -8,6 +8,7 @@ record it as failed.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -145,6 +146,36 @@ def test_bad_input_gives_a_clean_error(tmp_path_factory: pytest.TempPathFactory)
     assert "data/vision.csv, row 4, column 'Loss'" in message, message
     assert "not a number" in message, message
     assert "Traceback" not in message and 'File "' not in message, message
+
+
+def test_stored_plan_is_used_only_while_it_is_valid(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    workdir = fresh_copy(tmp_path_factory, "plan")
+    plan = results(workdir) / "batches" / "plan.json"
+    jobs = planned_jobs(workdir)
+    stored = json.loads(plan.read_text(encoding="utf-8"))
+    assert stored["n_curves"] == 5 and len(stored["key"]) == 64
+    assert sum(len(b["curves"]) for b in stored["batches"].values()) == 5
+    # Unchanged inputs: the plan is read, not written again, and gives the same jobs.
+    written = plan.stat().st_mtime_ns
+    assert planned_jobs(workdir) == jobs and plan.stat().st_mtime_ns == written
+    # A damaged plan is ignored and replaced.
+    plan.write_text("{not json", encoding="utf-8")
+    assert planned_jobs(workdir) == jobs and json.loads(plan.read_text())["key"] == stored["key"]
+    # A batch input deleted behind the plan's back is written again.
+    batch_input = next(plan.parent.glob("*/curves.csv"))
+    batch_input.unlink()
+    planned_jobs(workdir)
+    assert batch_input.is_file()
+    # Bad input behind a stored plan still stops the run with its located message.
+    data = workdir / "data" / "vision.csv"
+    lines = data.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = ",".join([*lines[3].split(",")[:4], "abc", *lines[3].split(",")[5:]])
+    data.write_text("".join(lines), encoding="utf-8")
+    done = snakemake(workdir, "--dry-run")
+    assert done.returncode != 0
+    assert "data/vision.csv, row 4, column 'Loss'" in done.stdout + done.stderr
 
 
 def test_lint_is_clean(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -7,11 +7,14 @@ input stops the run before any job starts, with the library's message (file, row
 Incremental reruns: the curves of each batch are written to
 results/<dataset>/batches/<b>/curves.csv here, and only when one of them changed
 (write_batch_inputs). The batch jobs (fit, batch_figures) read that file,
-so editing one curve reruns one batch's jobs and then the aggregates.
+so editing one curve reruns one batch's jobs and then the aggregates. The resulting plan
+(batches, their curves and digests) is stored in results/<dataset>/batches/plan.json; a parse
+that finds the same files (by content), settings and code reads it instead of the raw files.
 """
 
 import glob
 import hashlib
+import json
 import re
 import sys
 from collections import Counter
@@ -144,11 +147,24 @@ def digest_of(batch):
 
 
 def load_dataset(name, entry):
-    """Files and batches of one dataset; bad input stops the run with the library's message.
-
-    The table's rows are kept (as "pending", for write_all_batch_inputs) only when a batch's
-    input file is missing or out of date, and then only the columns written."""
+    """Files and batches of one dataset: its stored plan (plan.json) when the files, the `fit`
+    settings and the code that reads and batches curves are unchanged and every batch input
+    is in place, else read_dataset."""
     paths = dataset_files(name, entry["path"])
+    key = plan_key(paths)
+    plan = read_plan(name, key)
+    if plan is None or any(
+        batch_input_stale(name, b, batch) for b, batch in plan["batches"].items()
+    ):
+        plan = read_dataset(name, paths) | {"key": key}
+    return plan
+
+
+def read_dataset(name, paths):
+    """Read and check the files, split the curves into batches; bad input stops the run with
+    the library's message. The table's rows are kept (as "pending", for
+    write_all_batch_inputs) only when a batch's input file is missing or out of date, and
+    then only the columns written."""
     try:
         read = read_curve_table(paths)
     except ScalingLawsError as exc:
@@ -181,6 +197,63 @@ def load_dataset(name, entry):
         "batches": batches,
         "n_curves": len(curves),
     }
+
+
+# The plan of a dataset (its files, domains, batches and their curves) is stored in
+# results/<name>/batches/plan.json, keyed by plan_key: a later parse (a rerun, a dry run, a
+# cluster job's own parse of this file) reads it instead of every raw file (at 50,000 curves,
+# 16 s and 1.7 GB against 2 s for hashing the files).
+PLAN_VERSION = 1
+WORKFLOW_CODE = hashlib.sha256(Path(workflow.basedir, "workflow/rules/common.smk").read_bytes())
+
+
+def plan_key(paths):
+    """A digest of what a dataset's plan depends on: the bytes of its files (in order), the
+    `fit` settings, and the code that reads curves (scalinglaws.curves) and batches them (this
+    file)."""
+    h = hashlib.sha256()
+    settings = [PLAN_VERSION, config["fit"], library_code("curves.py"), WORKFLOW_CODE.hexdigest()]
+    h.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    for name in paths:
+        with open(name, "rb") as file:
+            content = hashlib.file_digest(file, "sha256").digest()
+        h.update(f"{name}\0".encode("utf-8"))
+        h.update(content)
+    return h.hexdigest()
+
+
+def plan_file(name):
+    return Path("results") / name / "batches" / "plan.json"
+
+
+def read_plan(name, key):
+    """The stored plan of dataset ``name`` if its key is ``key``, else None."""
+    try:
+        stored = json.loads(plan_file(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    for batch in stored["batches"].values():
+        batch["curves"] = {slug: (d, tuple(k)) for slug, (d, k) in batch["curves"].items()}
+        batch["domains"] = set(batch["domains"])
+    return stored
+
+
+def write_plan(name, plan):
+    """Store ``plan`` (without its pending rows) as results/<name>/batches/plan.json."""
+    stored = {
+        **{field: plan[field] for field in ("key", "paths", "domains", "n_curves")},
+        "batches": {
+            b: {
+                "curves": {slug: [d, [*k]] for slug, (d, k) in batch["curves"].items()},
+                "domains": sorted(batch["domains"]),
+                "files": batch["files"],
+            }
+            for b, batch in plan["batches"].items()
+        },
+    }
+    write_text_atomic(plan_file(name), json.dumps(stored, separators=(",", ":")) + "\n")
 
 
 def batch_rows(read, batch_of):
@@ -230,8 +303,11 @@ def write_all_batch_inputs():
     """Every dataset's batch inputs (write_batch_inputs), once the whole config has passed
     its checks (the Snakefile calls this after its includes): a bad config writes nothing."""
     for name, dataset in DATASETS.items():
+        if "pending" not in dataset:  # read from its stored plan: nothing has changed
+            continue
         table, rows_of = dataset.pop("pending")
         write_batch_inputs(name, table, rows_of, dataset["batches"])
+        write_plan(name, dataset)
 
 
 def check_estimators(estimators, domains):
