@@ -17,6 +17,7 @@ from scalinglaws.curves import (
     CurveKey,
     curve_to_frame,
     curves_from_table,
+    curves_to_frame,
     file_names,
     read_curve_table,
     read_curves,
@@ -232,6 +233,15 @@ def test_read_tables_concatenates_in_order(tmp_path: Path) -> None:
     assert table["_source"].tolist() == [str(a)] * 4 + [str(b)]
     assert table["_row"].tolist() == [2, 3, 4, 5, 2]
     assert [c.key.domain for c in read_curves([a, b])] == ["IC", "NMT"]
+
+
+def test_curves_to_frame_is_the_concatenation_of_each_curve(benchmark: list[Curve]) -> None:
+    expected = pd.concat([curve_to_frame(c) for c in benchmark], ignore_index=True)
+    pd.testing.assert_frame_equal(curves_to_frame(benchmark), expected)
+    pd.testing.assert_frame_equal(curves_to_frame(benchmark[3:4]), curve_to_frame(benchmark[3]))
+    empty = curves_to_frame([])
+    assert list(empty.columns) == list(COLUMNS) and empty.empty
+    assert list(empty.dtypes) == list(expected.dtypes)
 
 
 def test_read_curve_table_maps_every_row_to_its_curve(tmp_path: Path) -> None:

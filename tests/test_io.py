@@ -107,3 +107,17 @@ def test_csv_line_endings_ignore_platform(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(os, "linesep", "\r\n")
     io.write_csv_atomic(pd.DataFrame({"a": [1, 2]}), tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == b"a\n1\n2\n"
+
+
+def test_csv_parts_equal_the_whole(tmp_path: Path) -> None:
+    whole = pd.DataFrame({"k": ["a", "b,c", "", "d"], "x": [0.1, np.nan, 1e-300, 3.0]})
+    io.write_csv_atomic(whole, tmp_path / "whole.csv")
+    parts = [whole.iloc[:1], whole.iloc[1:1], whole.iloc[1:]]
+    assert io.write_csv_parts_atomic(iter(parts), tmp_path / "parts.csv") == 4
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
+def test_csv_parts_need_one_part(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no part to write"):
+        io.write_csv_parts_atomic([], tmp_path / "none.csv")
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind

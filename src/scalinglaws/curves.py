@@ -20,7 +20,7 @@ import io
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from os import PathLike
@@ -267,6 +267,42 @@ def curve_to_frame(curve: Curve) -> pd.DataFrame:
             TRAINING: np.repeat(np.array([1, 0], dtype=np.int64), [curve.n_fit, curve.n_test]),
         }
     )
+
+
+def curves_to_frame(curves: Sequence[Curve]) -> pd.DataFrame:
+    """The curves one after another in the long format of :data:`COLUMNS`: the rows and types
+    of :func:`curve_to_frame` for each, concatenated, built at once (no frame per curve)."""
+    if not curves:
+        return pd.DataFrame(
+            {
+                **{name: pd.Series(dtype="str") for name in KEY_COLUMNS},
+                **{SEEN: np.empty(0), LOSS: np.empty(0), TRAINING: np.empty(0, dtype=np.int64)},
+            }
+        )
+    n_fit = np.array([c.n_fit for c in curves], dtype=np.int64)
+    n_test = np.array([c.n_test for c in curves], dtype=np.int64)
+    sizes = n_fit + n_test
+    texts = np.array([_key_texts(c.key) for c in curves], dtype=object)  # one row per curve
+    keys = {
+        name: pd.Series(np.repeat(texts[:, i], sizes), dtype="str")
+        for i, name in enumerate(KEY_COLUMNS)
+    }
+    parts = [(c.x_fit, c.x_test, c.y_fit, c.y_test) for c in curves]
+    return pd.DataFrame(
+        {
+            **keys,
+            SEEN: np.concatenate([a for x_fit, x_test, _, _ in parts for a in (x_fit, x_test)]),
+            LOSS: np.concatenate([a for _, _, y_fit, y_test in parts for a in (y_fit, y_test)]),
+            TRAINING: np.repeat(
+                np.tile(np.array([1, 0], dtype=np.int64), len(curves)),
+                np.column_stack([n_fit, n_test]).ravel(),
+            ),
+        }
+    )
+
+
+def _key_texts(key: CurveKey) -> tuple[str, str, str]:
+    return key.domain, key.task, key.model
 
 
 # --------------------------------------------------------------------------------------------

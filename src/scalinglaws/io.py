@@ -92,6 +92,19 @@ def write_csv_atomic(df: pd.DataFrame, path: StrPath) -> None:
         df.to_csv(temp, index=False, lineterminator="\n", na_rep="", encoding="utf-8")
 
 
+def write_csv_parts_atomic(parts: Iterable[pd.DataFrame], path: StrPath) -> int:
+    """Write the concatenation of ``parts`` (same columns and types; at least one part) as
+    :func:`write_csv_atomic` would, one part at a time; return the row count."""
+    rows = 0
+    with atomic_path(path) as temp, open(temp, "w", encoding="utf-8", newline="") as handle:
+        for i, part in enumerate(parts):
+            part.to_csv(handle, index=False, header=i == 0, lineterminator="\n", na_rep="")
+            rows += len(part)
+        if handle.tell() == 0:
+            raise ValueError(f"{path}: no part to write (not even an empty one with its header)")
+    return rows
+
+
 def _create_temp(target: Path) -> tuple[int, Path]:
     """Create a new hidden file next to ``target``; mode 0o666 minus the umask, as open() does."""
     for _ in range(100):
