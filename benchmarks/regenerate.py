@@ -159,9 +159,10 @@ def apply_edit(edit: Edit, factor: float) -> Edit:
 
 
 def batch_dir(relpath: str) -> str | None:
-    """``results/d/batches/3/scores.csv`` -> ``results/d/batches/3`` (None outside batches)."""
+    """``results/d/batches/3/scores.csv`` -> ``results/d/batches/3`` (None outside a batch's
+    folder, e.g. for the dataset's plan, ``results/d/batches/plan.json``)."""
     parts = relpath.split("/")
-    for i in range(len(parts) - 2, 0, -1):
+    for i in range(len(parts) - 3, 0, -1):
         if parts[i] == "batches":
             return "/".join(parts[: i + 2])
     return None

@@ -246,3 +246,5 @@ def test_batch_comparison(regenerate: ModuleType):
     assert not regenerate.batch_verdict(regenerate.compare_batches(before, before))
     assert regenerate.batch_dir("results/d/batches/1/x/y.csv") == "results/d/batches/1"
     assert regenerate.batch_dir("results/d/scores.csv") is None
+    assert regenerate.batch_dir("results/d/batches/plan.json") is None
+    assert regenerate.batch_dir("results/d/batches/2/scores.csv") == "results/d/batches/2"
