@@ -160,9 +160,11 @@ def test_stored_plan_is_used_only_while_it_is_valid(
     # Unchanged inputs: the plan is read, not written again, and gives the same jobs.
     written = plan.stat().st_mtime_ns
     assert planned_jobs(workdir) == jobs and plan.stat().st_mtime_ns == written
-    # A damaged plan is ignored and replaced.
-    plan.write_text("{not json", encoding="utf-8")
-    assert planned_jobs(workdir) == jobs and json.loads(plan.read_text())["key"] == stored["key"]
+    # A damaged plan is ignored and replaced, also one with the right key.
+    for damaged in ("{not json", json.dumps({"key": stored["key"], "batches": {"0": 1}})):
+        plan.write_text(damaged, encoding="utf-8")
+        assert planned_jobs(workdir) == jobs
+        assert json.loads(plan.read_text(encoding="utf-8")) == stored
     # A batch input deleted behind the plan's back is written again.
     batch_input = next(plan.parent.glob("*/curves.csv"))
     batch_input.unlink()

@@ -202,7 +202,7 @@ def read_dataset(name, paths):
 # The plan of a dataset (its files, domains, batches and their curves) is stored in
 # results/<name>/batches/plan.json, keyed by plan_key: a later parse (a rerun, a dry run, a
 # cluster job's own parse of this file) reads it instead of every raw file (at 50,000 curves,
-# 16 s and 1.7 GB against 2 s for hashing the files).
+# 2.9 s and 0.23 GiB, 1.6 s of it hashing the files, against 16 s and 1.65 GiB).
 PLAN_VERSION = 1
 WORKFLOW_CODE = hashlib.sha256(Path(workflow.basedir, "workflow/rules/common.smk").read_bytes())
 
@@ -234,10 +234,14 @@ def read_plan(name, key):
         return None
     if not isinstance(stored, dict) or stored.get("key") != key:
         return None
-    for batch in stored["batches"].values():
-        batch["curves"] = {slug: (d, tuple(k)) for slug, (d, k) in batch["curves"].items()}
-        batch["domains"] = set(batch["domains"])
-    return stored
+    try:
+        for batch in stored["batches"].values():
+            batch["curves"] = {slug: (d, tuple(k)) for slug, (d, k) in batch["curves"].items()}
+            batch["domains"] = set(batch["domains"])
+        missing = {"paths", "domains", "n_curves"} - set(stored)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None  # edited by hand: read the files again
+    return None if missing else stored
 
 
 def write_plan(name, plan):
