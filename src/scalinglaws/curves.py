@@ -224,7 +224,7 @@ def curves_from_table(table: pd.DataFrame) -> list[Curve]:
         raise InputError(f"table lacks column(s) {_quoted(missing)}")
     codes, keys = _curve_codes(table)
     _check_conflicts(table, codes)
-    return _split_curves(table, codes, keys)
+    return _split_curves(table, codes, keys, _key_ranks(keys))
 
 
 @dataclass(frozen=True)
@@ -244,8 +244,8 @@ def read_curve_table(paths: Iterable[PathArg]) -> CurveTable:
     table = _concat(paths)
     codes, keys = _curve_codes(table)
     _check_conflicts(table, codes)
-    curves, rank = _split_curves(table, codes, keys), _key_ranks(keys)
-    return CurveTable(table, curves, rank[codes])
+    ranks = _key_ranks(keys)
+    return CurveTable(table, _split_curves(table, codes, keys, ranks), ranks[codes])
 
 
 def read_curves(paths: Iterable[PathArg]) -> list[Curve]:
@@ -1006,8 +1006,10 @@ def _plain_text(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.StringDtype) and not column.isna().any()
 
 
-def _split_curves(table: pd.DataFrame, codes: np.ndarray, keys: list[CurveKey]) -> list[Curve]:
-    """One curve per code, sorted by key."""
+def _split_curves(
+    table: pd.DataFrame, codes: np.ndarray, keys: list[CurveKey], ranks: np.ndarray
+) -> list[Curve]:
+    """One curve per code, sorted by key (``ranks``: :func:`_key_ranks` of ``keys``)."""
     if not keys:
         return []
     grouped = len(codes) < 2 or bool((codes[1:] >= codes[:-1]).all())
@@ -1017,7 +1019,7 @@ def _split_curves(table: pd.DataFrame, codes: np.ndarray, keys: list[CurveKey]) 
     y = np.split(table[LOSS].to_numpy(dtype=np.float64)[order], bounds)
     fit = np.split(table[TRAINING].to_numpy()[order] == 1, bounds)
     curves = [_make_curve(*parts) for parts in zip(keys, x, y, fit, strict=True)]
-    return [curves[i] for i in np.argsort(_key_ranks(keys))]
+    return [curves[i] for i in np.argsort(ranks)]
 
 
 def _key_ranks(keys: list[CurveKey]) -> np.ndarray:

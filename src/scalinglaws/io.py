@@ -88,8 +88,7 @@ def write_csv_atomic(df: pd.DataFrame, path: StrPath) -> None:
     shortest round-trip (repr) formatting, so float64 columns read back bit-identical. Written
     in chunks to the file (the text of a large table is never held whole).
     """
-    with atomic_path(path) as temp:
-        df.to_csv(temp, index=False, lineterminator="\n", na_rep="", encoding="utf-8")
+    write_csv_parts_atomic([df], path)
 
 
 def write_csv_parts_atomic(parts: Iterable[pd.DataFrame], path: StrPath) -> int:

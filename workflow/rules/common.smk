@@ -204,7 +204,9 @@ def read_dataset(name, paths):
 # cluster job's own parse of this file) reads it instead of every raw file (at 50,000 curves,
 # 2.9 s and 0.23 GiB, 1.6 s of it hashing the files, against 16 s and 1.65 GiB).
 PLAN_VERSION = 1
-WORKFLOW_CODE = hashlib.sha256(Path(workflow.basedir, "workflow/rules/common.smk").read_bytes())
+WORKFLOW_CODE = hashlib.sha256(
+    Path(workflow.basedir, "workflow/rules/common.smk").read_bytes()
+).hexdigest()
 
 
 def plan_key(paths):
@@ -212,7 +214,7 @@ def plan_key(paths):
     `fit` settings, and the code that reads curves (scalinglaws.curves) and batches them (this
     file)."""
     h = hashlib.sha256()
-    settings = [PLAN_VERSION, config["fit"], library_code("curves.py"), WORKFLOW_CODE.hexdigest()]
+    settings = [PLAN_VERSION, config["fit"], library_code("curves.py"), WORKFLOW_CODE]
     h.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
     for name in paths:
         with open(name, "rb") as file:
@@ -222,8 +224,13 @@ def plan_key(paths):
     return h.hexdigest()
 
 
+def batches_folder(name):
+    """results/<name>/batches: the dataset's plan and one folder per batch."""
+    return Path("results") / name / "batches"
+
+
 def plan_file(name):
-    return Path("results") / name / "batches" / "plan.json"
+    return batches_folder(name) / "plan.json"
 
 
 def read_plan(name, key):
@@ -277,7 +284,7 @@ def batch_rows(read, batch_of):
 
 def batch_input_files(name, batch_name):
     """A batch's input (curves.csv) and the digest of its curves beside it (curves.sha256)."""
-    folder = Path("results") / name / "batches" / batch_name
+    folder = batches_folder(name) / batch_name
     return folder / "curves.csv", folder / "curves.sha256"
 
 
